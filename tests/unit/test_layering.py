@@ -1,0 +1,52 @@
+"""The backend packages never import Textual or the TUI; the sandbox never imports the client."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+BACKEND = [
+    "alloy_tui.notion.ids",
+    "alloy_tui.notion.richtext",
+    "alloy_tui.notion.properties",
+    "alloy_tui.notion.filters",
+    "alloy_tui.notion.blocks",
+    "alloy_tui.alloy",
+    "alloy_tui.sandbox",
+]
+
+
+def _modules_after_import(module: str) -> set[str]:
+    code = (
+        "import importlib, json, pkgutil, sys\n"
+        f"pkg = importlib.import_module({module!r})\n"
+        "if hasattr(pkg, '__path__'):\n"
+        "    for info in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + '.'):\n"
+        "        importlib.import_module(info.name)\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    return set(json.loads(out.stdout))
+
+
+@pytest.mark.parametrize("module", BACKEND)
+def test_backend_never_imports_textual(module: str) -> None:
+    loaded = _modules_after_import(module)
+    assert not {m for m in loaded if m == "textual" or m.startswith("textual.")}
+    assert not {m for m in loaded if m.startswith("alloy_tui.tui")}
+
+
+def test_sandbox_never_imports_the_client() -> None:
+    loaded = _modules_after_import("alloy_tui.sandbox")
+    assert not {m for m in loaded if m.startswith("alloy_tui.alloy")}
+
+
+def test_notion_package_does_no_io() -> None:
+    loaded = _modules_after_import("alloy_tui.notion")
+    for forbidden in ("httpx", "sqlite3", "starlette", "uvicorn", "alloy_tui.alloy"):
+        assert forbidden not in loaded, forbidden
