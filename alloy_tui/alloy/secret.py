@@ -32,7 +32,7 @@ class Secret:
     def __hash__(self) -> int:
         return hash(("Secret", self.__value))
 
-    def __reduce__(self) -> object:
+    def __reduce__(self) -> str | tuple[object, ...]:
         raise TypeError("a Secret cannot be pickled")
 
     def hint(self) -> str:

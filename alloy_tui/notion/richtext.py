@@ -148,9 +148,7 @@ def fill(item: Mapping[str, Any]) -> dict[str, Any]:
     annotations, link None) and returns a new dict.
     """
     src = copy.deepcopy(dict(item))
-    kind = src.get("type") or next(
-        (k for k in ("text", "mention", "equation") if k in src), "text"
-    )
+    kind = src.get("type") or next((k for k in ("text", "mention", "equation") if k in src), "text")
     annotations = {**DEFAULT_ANNOTATIONS, **(src.get("annotations") or {})}
     out: dict[str, Any] = {"type": kind}
     href: str | None = None

@@ -1,0 +1,5 @@
+"""`python -m alloy_tui`: the same as the `alloy-tui` command."""
+
+from alloy_tui.cli import main
+
+raise SystemExit(main())

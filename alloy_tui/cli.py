@@ -1,0 +1,427 @@
+"""The `alloy-tui` command: global settings flags, `sandbox`, `connect` and `connections`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import sys
+import unicodedata
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, TextIO
+
+from alloy_tui import __version__
+from alloy_tui.alloy.errors import AlloyError
+from alloy_tui.config import ConfigError, Settings, load_settings, save_active_connection
+
+if TYPE_CHECKING:
+    from alloy_tui.alloy.client import AlloyClient, ClientOptions
+    from alloy_tui.alloy.connect import ConnectEvent
+    from alloy_tui.alloy.models import Connection
+    from alloy_tui.sandbox.server import SandboxServer
+
+EXIT_OK: Final = 0
+EXIT_ERROR: Final = 1
+EXIT_USAGE: Final = 2
+EXIT_INTERRUPTED: Final = 130
+
+# Global option -> settings field; each takes a value.
+_VALUE_OPTIONS: Final = {
+    "--base-url": "base_url",
+    "--api-key": "api_key",
+    "--user-id": "user_id",
+    "--connection": "connection_id",
+    "--redirect-uri": "redirect_uri",
+}
+_GLOBAL_WITH_VALUE: Final = frozenset({*_VALUE_OPTIONS, "--env-file"})
+
+NO_API_KEY: Final = (
+    "No Alloy API key is configured: set ALLOY_API_KEY in the environment, in a .env file in "
+    "this folder (or one given with --env-file), or as api_key in {config}; "
+    "or try `alloy-tui --sandbox`."
+)
+NO_USER_ID: Final = (
+    "No Alloy user id is configured: set ALLOY_USER_ID in the environment, in a .env file, or "
+    "as user_id in {config}; or try `alloy-tui --sandbox`."
+)
+
+
+class _UsageError(Exception):
+    """A problem with how alloy-tui was started: exit 2 with one sentence."""
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, in_subcommand: bool) -> None:
+    # In subcommands the defaults are SUPPRESS, so a flag given before the subcommand is not
+    # overwritten by the subcommand's default.
+    default: Any = argparse.SUPPRESS if in_subcommand else None
+    group = parser.add_argument_group("settings (override environment, .env and config.toml)")
+    group.add_argument(
+        "--env-file", metavar="PATH", default=default, help="read this .env file instead of ./.env"
+    )
+    group.add_argument("--base-url", metavar="URL", default=default, help="ALLOY_BASE_URL")
+    group.add_argument("--api-key", metavar="KEY", default=default, help="ALLOY_API_KEY")
+    group.add_argument("--user-id", metavar="ID", default=default, help="ALLOY_USER_ID")
+    group.add_argument("--connection", metavar="ID", default=default, help="CONNECTION_ID")
+    group.add_argument("--redirect-uri", metavar="URI", default=default, help="OAUTH_REDIRECT_URI")
+    group.add_argument(
+        "--sandbox",
+        action="store_true",
+        default=default if in_subcommand else False,
+        help="start a local sandbox in the background and use it",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="alloy-tui",
+        description="A terminal client for the Alloy Connectivity API (Notion), "
+        "with a local sandbox.",
+    )
+    parser.add_argument("--version", action="version", version=f"alloy-tui {__version__}")
+    _add_global_options(parser, in_subcommand=False)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    commands.add_parser(
+        "sandbox",
+        help="serve the sandbox (a local Alloy emulator); see `alloy-tui sandbox --help`",
+        add_help=False,
+    )
+
+    connect = commands.add_parser(
+        "connect", help="connect a service through OAuth in the browser (e.g. notion)"
+    )
+    connect.add_argument("connector", help="the connector to connect, e.g. notion")
+    connect.add_argument(
+        "--no-browser", action="store_true", help="only print the URL; do not open a browser"
+    )
+    connect.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        default=300.0,
+        metavar="SECONDS",
+        help="how long to wait for the browser (default 300)",
+    )
+    _add_global_options(connect, in_subcommand=True)
+
+    connections = commands.add_parser("connections", help="list the connections")
+    connections.add_argument("--json", action="store_true", help="print a JSON array")
+    connections.add_argument(
+        "--connector", default=None, help="only this connector's connections (e.g. notion)"
+    )
+    _add_global_options(connections, in_subcommand=True)
+    return parser
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value <= 86400:
+        raise argparse.ArgumentTypeError("the timeout must be between 0 and 86400 seconds")
+    return value
+
+
+def _command_index(args: Sequence[str]) -> int | None:
+    """Where the subcommand is, skipping global options and their values."""
+    skip = False
+    for index, arg in enumerate(args):
+        if skip:
+            skip = False
+            continue
+        if arg == "--":
+            return index + 1 if index + 1 < len(args) else None
+        if arg in _GLOBAL_WITH_VALUE:
+            skip = True
+            continue
+        if not arg.startswith("-"):
+            return index
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `alloy-tui`; returns the exit code (0 ok, 1 error, 2 usage/config, 130 Ctrl-C)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        index = _command_index(args)
+        if index is not None and args[index] == "sandbox":
+            # The sandbox has its own options; hand it everything after its name.
+            from alloy_tui.sandbox.cli import main as sandbox_main
+
+            return sandbox_main(args[index + 1 :])
+        parser = build_parser()
+        try:
+            namespace = parser.parse_args(args)
+        except SystemExit as exit_:  # --help, --version, or a usage error already printed
+            return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
+        return _run(parser, namespace)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`alloy-tui connections | head -1`): stop quietly, and point
+        # stdout at devnull so the interpreter's final flush does not complain either.
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_ERROR
+
+
+def _run(parser: argparse.ArgumentParser, ns: argparse.Namespace) -> int:
+    err = sys.stderr
+    try:
+        settings = _settings_from(ns)
+    except ConfigError as error:
+        _print_error(error.sentence, error.remedy)
+        return EXIT_USAGE
+    for warning in settings.warnings:
+        print(f"warning: {warning}", file=err)
+
+    if ns.command is None:
+        return _no_command(parser, settings, sandbox=bool(ns.sandbox))
+
+    server: SandboxServer | None = None
+    try:
+        if ns.sandbox:
+            server, settings = start_sandbox(settings)
+        if ns.command == "connect":
+            return _with_client(
+                settings,
+                lambda client: _connect(
+                    client,
+                    settings,
+                    ns.connector,
+                    open_browser=not ns.no_browser,
+                    deadline=ns.timeout,
+                ),
+            )
+        if ns.command == "connections":
+            return _with_client(
+                settings,
+                lambda client: _connections(
+                    client, settings, as_json=ns.json, connector=ns.connector
+                ),
+            )
+        parser.error(f"unknown command {ns.command}")
+    except _UsageError as error:
+        print(f"error: {error}", file=err)
+        return EXIT_USAGE
+    except AlloyError as error:
+        _print_error(error.sentence, error.remedy)
+        return EXIT_ERROR
+    finally:
+        if server is not None:
+            server.stop()
+    return EXIT_USAGE  # parser.error exits; kept for the type checker
+
+
+def _print_error(sentence: str, remedy: str) -> None:
+    print(f"error: {sentence}", file=sys.stderr)
+    if remedy:
+        print(remedy, file=sys.stderr)
+
+
+def _settings_from(ns: argparse.Namespace) -> Settings:
+    # argparse names each option after its flag (--connection -> ns.connection).
+    flags = {
+        field: getattr(ns, option[2:].replace("-", "_"), None)
+        for option, field in _VALUE_OPTIONS.items()
+    }
+    env_file = getattr(ns, "env_file", None)
+    return load_settings(flags=flags, env_file=Path(env_file) if env_file else None)
+
+
+def start_sandbox(settings: Settings) -> tuple[SandboxServer, Settings]:
+    """Start a sandbox in a background thread on a free port (data in the data dir) and point
+    the settings at it: its URL, key and user, and its connection unless one was chosen."""
+    from alloy_tui.sandbox.defaults import SEED_CONNECTION_ID
+    from alloy_tui.sandbox.server import SandboxConfig, SandboxServer
+
+    server = SandboxServer(SandboxConfig(data_path=settings.data_dir / "sandbox.sqlite3", port=0))
+    try:
+        server.start()
+    except OSError as error:
+        raise _UsageError(f"the sandbox could not start: {error.strerror or error}") from error
+    overrides: dict[str, Any] = {
+        "base_url": server.base_url,
+        "api_key": server.config.api_key,
+        "user_id": server.config.user_id,
+        "sandbox": True,
+    }
+    if settings.source_of("connection_id") != "flag":
+        # A connection id from the environment or config belongs to the real account.
+        overrides["connection_id"] = settings.sandbox_connection_id or SEED_CONNECTION_ID
+    return server, settings.with_overrides(source="sandbox", **overrides)
+
+
+def _no_command(parser: argparse.ArgumentParser, settings: Settings, *, sandbox: bool) -> int:
+    if sandbox:
+        print(
+            "The terminal UI arrives in a later version; until then this serves the sandbox. "
+            "In another terminal, paste the export lines below, then run "
+            "`alloy-tui connections` or `alloy-tui connect notion`.",
+            flush=True,
+        )
+        from alloy_tui.sandbox.cli import main as sandbox_main
+
+        return sandbox_main([])
+    print("alloy-tui: the terminal UI arrives in a later version. Commands available now:\n")
+    print(parser.format_help())
+    return EXIT_OK
+
+
+def client_options() -> ClientOptions:
+    """The client's timeouts and retry limits for CLI commands (the defaults)."""
+    from alloy_tui.alloy.client import ClientOptions
+
+    return ClientOptions()
+
+
+def _with_client(settings: Settings, command: Callable[[AlloyClient], Any]) -> int:
+    if not settings.api_key:
+        raise _UsageError(NO_API_KEY.format(config=settings.config_path))
+    if not settings.user_id:
+        raise _UsageError(NO_USER_ID.format(config=settings.config_path))
+
+    async def run() -> int:
+        from alloy_tui.alloy.client import AlloyClient, make_http
+
+        options = client_options()
+        client = AlloyClient(
+            make_http(options),
+            base_url=settings.base_url,
+            api_key=settings.api_key,
+            user_id=settings.user_id,
+            options=options,
+        )
+        async with client:
+            result: int = await command(client)
+            return result
+
+    return asyncio.run(run())
+
+
+_BIDI_CONTROLS: Final = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _safe(text: object) -> str:
+    """Server-provided text with control characters (ANSI escapes, CR, bidi overrides) made
+    harmless before it reaches the terminal."""
+    return "".join(
+        "?" if unicodedata.category(ch) == "Cc" or ch in _BIDI_CONTROLS else ch for ch in str(text)
+    )
+
+
+async def _connect(
+    client: AlloyClient,
+    settings: Settings,
+    connector: str,
+    *,
+    open_browser: bool,
+    deadline: float,
+) -> int:
+    from alloy_tui.alloy.connect import connect_service, default_open_browser
+
+    out = sys.stdout
+    interactive = out.isatty()
+    shown_waiting = False
+
+    def on_event(event: ConnectEvent) -> None:
+        nonlocal shown_waiting
+        if event.kind == "url":
+            print(f"Open this URL in a browser to connect {_safe(connector)}:", file=out)
+            print(f"  {_safe(event.url)}", file=out)
+            print(_safe(event.message), file=out)
+        elif event.kind == "waiting":
+            line = f"Waiting for the browser: {_clock(event.seconds_left)} left (Ctrl-C to cancel)"
+            if interactive:
+                print(f"\r{line}\x1b[K", end="", file=out, flush=True)
+            elif not shown_waiting:
+                print(line, file=out, flush=True)
+            shown_waiting = True
+        elif event.kind in ("exchanging", "listing"):
+            if interactive and shown_waiting:
+                print("\r\x1b[K", end="", file=out)
+            print(event.message, file=out, flush=True)
+
+    try:
+        connection = await connect_service(
+            client,
+            connector,
+            settings.redirect_uri,
+            on_event=on_event,
+            open_browser=default_open_browser if open_browser else None,
+            deadline=deadline,
+        )
+    finally:
+        if interactive and shown_waiting:
+            print("\r\x1b[K", end="", file=out, flush=True)
+    path = save_active_connection(connection.id, settings)
+    print(
+        f"Connected: {_safe(connection.name)} ({_safe(connection.id)}) "
+        f"— saved as the active connection in {path}",
+        file=out,
+    )
+    return EXIT_OK
+
+
+def _clock(seconds: float | None) -> str:
+    whole = max(0, round(seconds or 0))
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def _active_id(settings: Settings) -> str | None:
+    return settings.connection_id
+
+
+def _connection_json(connection: Connection, active: bool) -> dict[str, Any]:
+    return {
+        "id": connection.id,
+        "name": connection.name,
+        "connector_id": connection.connector_id,
+        "type": connection.type,
+        "created_at": connection.created_at.isoformat() if connection.created_at else None,
+        "workspace_name": connection.workspace_name,
+        "active": active,
+    }
+
+
+async def _connections(
+    client: AlloyClient, settings: Settings, *, as_json: bool, connector: str | None
+) -> int:
+    connections = await client.list_connections(connector)
+    active = _active_id(settings)
+    connections.sort(key=lambda c: (c.created_at.timestamp() if c.created_at else 0.0, c.id))
+    out: TextIO = sys.stdout
+    if as_json:
+        rows = [_connection_json(c, c.id == active) for c in connections]
+        print(json.dumps(rows, indent=2, ensure_ascii=False), file=out)
+        return EXIT_OK
+    if not connections:
+        print("No connections yet: run `alloy-tui connect notion`.", file=out)
+        return EXIT_OK
+    header = ("", "ID", "NAME", "CONNECTOR", "CREATED", "WORKSPACE")
+    table = [header] + [
+        (
+            "*" if c.id == active else "",
+            _safe(c.id),
+            _safe(c.name),
+            _safe(c.connector_id),
+            c.created_at.strftime("%Y-%m-%d %H:%M") if c.created_at else "-",
+            _safe(c.workspace_name or "-"),
+        )
+        for c in connections
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        print(
+            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip(), file=out
+        )
+    if active and all(c.id != active for c in connections):
+        print(f"\nThe active connection {_safe(active)} is not in this list.", file=out)
+    return EXIT_OK
+
+
+__all__ = ["build_parser", "main", "start_sandbox"]

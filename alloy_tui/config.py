@@ -1,0 +1,423 @@
+"""Settings: flags > environment > an explicit .env file > config.toml, and atomic config writes."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import re
+import tempfile
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+import platformdirs
+import tomli_w
+from dotenv import dotenv_values
+
+from alloy_tui.alloy.secret import Secret
+
+APP_NAME: Final = "alloy-tui"
+CONFIG_FILE_NAME: Final = "config.toml"
+DEFAULT_BASE_URL: Final = "https://production.runalloy.com"
+# Port 0 asks the OS for a free port; the guide's http://localhost:3000/oauth/callback works too.
+DEFAULT_REDIRECT_URI: Final = "http://127.0.0.1:0/oauth/callback"
+
+# Settings field -> the guide's environment variable name.
+ENV_NAMES: Final[Mapping[str, str]] = {
+    "api_key": "ALLOY_API_KEY",
+    "user_id": "ALLOY_USER_ID",
+    "base_url": "ALLOY_BASE_URL",
+    "connection_id": "CONNECTION_ID",
+    "redirect_uri": "OAUTH_REDIRECT_URI",
+}
+# Settings field -> the lower-case key it has in config.toml.
+CONFIG_KEYS: Final[Mapping[str, str]] = {
+    "api_key": "api_key",
+    "user_id": "user_id",
+    "base_url": "base_url",
+    "connection_id": "connection_id",
+    "redirect_uri": "redirect_uri",
+    "theme": "theme",
+}
+_KNOWN_TOP_LEVEL: Final = frozenset(CONFIG_KEYS.values()) | {"keys", "sandbox"}
+_DEFAULTS: Final[Mapping[str, str]] = {
+    "base_url": DEFAULT_BASE_URL,
+    "redirect_uri": DEFAULT_REDIRECT_URI,
+}
+_LOOPBACK_HOSTS: Final = frozenset({"127.0.0.1", "localhost"})
+_OBJECT_ID: Final = re.compile(r"[0-9a-f]{24}")
+_REDIRECT_PATH: Final = re.compile(r"(/[A-Za-z0-9._~-]+)+/?")
+
+
+class ConfigError(Exception):
+    """A configuration problem the user must fix; the message says what and where."""
+
+    def __init__(self, sentence: str, remedy: str = "") -> None:
+        super().__init__(sentence)
+        self.sentence = sentence
+        self.remedy = remedy
+
+    def __str__(self) -> str:
+        return self.sentence
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app needs to start, with where each value came from."""
+
+    api_key: Secret
+    user_id: str | None
+    base_url: str
+    connection_id: str | None
+    redirect_uri: str
+    theme: str | None
+    keymap: Mapping[str, str]
+    sources: Mapping[str, str]
+    config_path: Path
+    state_dir: Path
+    data_dir: Path
+    cache_dir: Path
+    sandbox: bool = False
+    # The connection last picked while running against the sandbox ([sandbox] in config.toml),
+    # kept apart so sandbox ids never replace the real account's active connection.
+    sandbox_connection_id: str | None = None
+    warnings: tuple[str, ...] = ()
+
+    def with_overrides(self, *, source: str = "override", **changes: Any) -> Settings:
+        """A copy with some values replaced (validated), each marked with `source`."""
+        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
+        if unknown:
+            raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
+        if isinstance(changes.get("api_key"), str):
+            changes["api_key"] = Secret(changes["api_key"])
+        if changes.get("base_url") is not None:
+            changes["base_url"] = validate_base_url(changes["base_url"], source)
+        if changes.get("redirect_uri") is not None:
+            changes["redirect_uri"] = validate_redirect_uri(changes["redirect_uri"], source)
+        sources = dict(self.sources)
+        for name in changes:
+            if name in ENV_NAMES or name == "theme":
+                sources[name] = source
+        return dataclasses.replace(self, sources=sources, **changes)
+
+    def source_of(self, name: str) -> str:
+        return self.sources.get(name, "default")
+
+
+def default_config_path() -> Path:
+    """config.toml in the platform's config dir (XDG_CONFIG_HOME on Linux)."""
+    return Path(platformdirs.user_config_dir(APP_NAME)) / CONFIG_FILE_NAME
+
+
+def validate_base_url(value: str, source: str = "") -> str:
+    """An http(s) URL with a host; returned without a trailing slash."""
+    where = f" (from {source})" if source else ""
+    value = value.strip()
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"ALLOY_BASE_URL{where} must be an http:// or https:// URL with a host, "
+            f"such as {DEFAULT_BASE_URL}.",
+            "Fix ALLOY_BASE_URL (or base_url in config.toml).",
+        )
+    if parts.query or parts.fragment:
+        raise ConfigError(
+            f"ALLOY_BASE_URL{where} must not contain a query or a fragment.",
+            "Fix ALLOY_BASE_URL (or base_url in config.toml).",
+        )
+    return value.rstrip("/")
+
+
+def validate_redirect_uri(value: str, source: str = "") -> str:
+    """http://127.0.0.1 or http://localhost, an optional port, and a path."""
+    where = f" (from {source})" if source else ""
+    value = value.strip()
+    problem = None
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        problem = "has an invalid port"
+    else:
+        if parts.scheme != "http":
+            problem = "must start with http://"
+        elif (parts.hostname or "").lower() not in _LOOPBACK_HOSTS:
+            problem = "must point at 127.0.0.1 or localhost"
+        elif parts.username or parts.password:
+            problem = "must not contain a user name or password"
+        elif not parts.path or parts.path == "/":
+            problem = "needs a path, such as /oauth/callback"
+        elif (
+            not _REDIRECT_PATH.fullmatch(parts.path)
+            or "/./" in parts.path + "/"
+            or ("/../" in parts.path + "/")
+        ):
+            problem = "needs a plain path of letters, digits, '-', '_', '.' and '~'"
+        elif parts.query or parts.fragment:
+            problem = "must not contain a query or a fragment"
+        elif port is None and ":" in parts.netloc:
+            problem = "has an empty port"
+    if problem:
+        raise ConfigError(
+            f"OAUTH_REDIRECT_URI{where} {problem}: use a loopback address like "
+            f"{DEFAULT_REDIRECT_URI} (port 0 picks a free port).",
+            "Fix OAUTH_REDIRECT_URI (or redirect_uri in config.toml).",
+        )
+    return value
+
+
+def _line_of(text: str, key: str) -> int | None:
+    """The 1-based line where `key = ...` is first written, for error messages."""
+    pattern = re.compile(rf"^[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*=", re.MULTILINE)
+    match = pattern.search(text)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Parse config.toml; a missing file is empty, a broken one a ConfigError naming the line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"The config file {path} is not UTF-8 text.",
+            "Fix or delete the file.",
+        ) from exc
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot read the config file {path}: {exc.strerror or exc}.",
+            "Check the file's permissions.",
+        ) from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib's message ends in "(at line N, column M)", or "(at end of document)".
+        lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+        message = str(exc).replace(
+            "(at end of document)", f"(at the end of the file, line {max(lines, 1)})"
+        )
+        raise ConfigError(
+            f"The config file {path} is not valid TOML: {message}.",
+            "Fix that line, or delete the file to start over.",
+        ) from exc
+    _check_types(data, text, path)
+    return data
+
+
+def _check_types(data: Mapping[str, Any], text: str, path: Path) -> None:
+    def fail(key: str, expected: str) -> ConfigError:
+        line = _line_of(text, key)
+        at = f" (line {line})" if line else ""
+        return ConfigError(
+            f"In the config file {path}{at}, {key} must be {expected}.",
+            "Fix that line, or delete the file to start over.",
+        )
+
+    for key in CONFIG_KEYS.values():
+        if key in data and not isinstance(data[key], str):
+            raise fail(key, "a quoted string")
+    for table in ("keys", "sandbox"):
+        if table in data and not isinstance(data[table], dict):
+            raise fail(table, "a table, written [" + table + "]")
+    for key, value in data.get("keys", {}).items():
+        if not isinstance(value, str):
+            raise fail(key, 'a quoted string of keys, such as "ctrl+s"')
+    sandbox_id = data.get("sandbox", {}).get("connection_id")
+    if sandbox_id is not None and not isinstance(sandbox_id, str):
+        raise fail("connection_id", "a quoted string")
+
+
+def load_settings(
+    *,
+    flags: Mapping[str, str | None] | None = None,
+    env: Mapping[str, str] | None = None,
+    env_file: Path | None = None,
+    use_cwd_env: bool = True,
+    config_path: Path | None = None,
+) -> Settings:
+    """Resolve the settings. `flags` uses field names (api_key, base_url, ...); None = not given.
+
+    The .env file is `env_file` if given (it must exist), else `./.env` when `use_cwd_env`;
+    it is never searched for in parent directories, and os.environ is never changed.
+    """
+    environ: Mapping[str, str] = os.environ if env is None else env
+    flags = flags or {}
+    unknown = set(flags) - set(ENV_NAMES)
+    if unknown:
+        raise TypeError(f"unknown flags: {', '.join(sorted(unknown))}")
+    config_path = config_path or default_config_path()
+
+    dotenv: Mapping[str, str | None] = {}
+    dotenv_label = ""
+    if env_file is not None:
+        if not env_file.is_file():
+            raise ConfigError(
+                f"The env file {env_file} does not exist.",
+                "Check the path given to --env-file.",
+            )
+        dotenv, dotenv_label = _read_dotenv(env_file), f".env ({env_file})"
+    elif use_cwd_env:
+        candidate = Path.cwd() / ".env"
+        if candidate.is_file():
+            dotenv, dotenv_label = _read_dotenv(candidate), f".env ({candidate})"
+
+    config = read_config_file(config_path)
+    config_label = f"config ({config_path})"
+
+    values: dict[str, str | None] = {}
+    sources: dict[str, str] = {}
+    for name, env_name in ENV_NAMES.items():
+        layers: tuple[tuple[str | None, str], ...] = (
+            (flags.get(name), "flag"),
+            (environ.get(env_name), "env"),
+            (dotenv.get(env_name), dotenv_label),
+            (config.get(CONFIG_KEYS[name]), config_label),
+        )
+        for value, label in layers:
+            # An empty value (ALLOY_API_KEY= in a .env) means "not set here".
+            if value is not None and value.strip():
+                values[name], sources[name] = value.strip(), label
+                break
+        else:
+            values[name] = _DEFAULTS.get(name)
+            sources[name] = "default"
+    theme = config.get("theme")
+    if theme is not None:
+        sources["theme"] = config_label
+
+    warnings: list[str] = []
+    user_id = values["user_id"]
+    if user_id is not None and not _OBJECT_ID.fullmatch(user_id):
+        warnings.append(
+            f"ALLOY_USER_ID (from {sources['user_id']}) does not look like an Alloy user id "
+            "(24 lower-case hex characters)."
+        )
+    warnings.extend(
+        f"Unknown key {key!r} in the config file {config_path} is ignored."
+        for key in config
+        if key not in _KNOWN_TOP_LEVEL
+    )
+
+    base_url = values["base_url"] or DEFAULT_BASE_URL
+    redirect_uri = values["redirect_uri"] or DEFAULT_REDIRECT_URI
+    return Settings(
+        api_key=Secret(values["api_key"] or ""),
+        user_id=user_id,
+        base_url=validate_base_url(base_url, sources["base_url"]),
+        connection_id=values["connection_id"],
+        redirect_uri=validate_redirect_uri(redirect_uri, sources["redirect_uri"]),
+        theme=theme,
+        keymap=dict(config.get("keys", {})),
+        sources=sources,
+        config_path=config_path,
+        state_dir=Path(platformdirs.user_state_dir(APP_NAME)),
+        data_dir=Path(platformdirs.user_data_dir(APP_NAME)),
+        cache_dir=Path(platformdirs.user_cache_dir(APP_NAME)),
+        sandbox_connection_id=config.get("sandbox", {}).get("connection_id"),
+        warnings=tuple(warnings),
+    )
+
+
+def _read_dotenv(path: Path) -> Mapping[str, str | None]:
+    try:
+        return dotenv_values(path, encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"Cannot read the env file {path}: {exc}.", "Check the file.") from exc
+
+
+def atomic_write_text(path: Path, text: str, mode: int = 0o600) -> None:
+    """Replace `path` with `text` atomically: a temp file in the same folder, created with
+    `mode` before anything is written, fsynced, then os.replace'd over the target."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        # mkstemp already creates 0600; chmod makes any other requested mode explicit.
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    # Makes the rename itself durable; not every platform lets a directory be opened.
+    try:
+        dir_fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+def _config_key(name: str) -> str:
+    """Accept a settings field, a config key or a guide env name: CONNECTION_ID -> connection_id."""
+    for field_name, env_name in ENV_NAMES.items():
+        if name == env_name:
+            return CONFIG_KEYS[field_name]
+    return CONFIG_KEYS.get(name, name)
+
+
+def save_config_values(values: Mapping[str, str | None], path: Path | None = None) -> Path:
+    """Set top-level keys in config.toml (None removes one), keeping every other key and table.
+
+    Dotted names ("sandbox.connection_id") address a key inside a table."""
+    path = path or default_config_path()
+    data = read_config_file(path)
+    for name, value in values.items():
+        table: dict[str, Any] = data
+        *parents, key = name.split(".")
+        for parent in parents:
+            child = table.setdefault(parent, {})
+            if not isinstance(child, dict):
+                raise ConfigError(f"In the config file {path}, {parent} must be a table.")
+            table = child
+        key = _config_key(key) if not parents else key
+        if value is None:
+            table.pop(key, None)
+        else:
+            table[key] = value
+    atomic_write_text(path, tomli_w.dumps(data))
+    return path
+
+
+def save_active_connection(connection_id: str, settings: Settings) -> Path:
+    """Remember the picked connection; sandbox ids go to [sandbox] so they never replace the
+    real account's connection."""
+    key = "sandbox.connection_id" if settings.sandbox else "connection_id"
+    return save_config_values({key: connection_id}, settings.config_path)
+
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_REDIRECT_URI",
+    "ENV_NAMES",
+    "ConfigError",
+    "Settings",
+    "atomic_write_text",
+    "default_config_path",
+    "load_settings",
+    "read_config_file",
+    "save_active_connection",
+    "save_config_values",
+    "validate_base_url",
+    "validate_redirect_uri",
+]
