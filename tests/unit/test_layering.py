@@ -9,11 +9,9 @@ import sys
 import pytest
 
 BACKEND = [
-    "alloy_tui.notion.ids",
-    "alloy_tui.notion.richtext",
-    "alloy_tui.notion.properties",
-    "alloy_tui.notion.filters",
-    "alloy_tui.notion.blocks",
+    "alloy_tui.notion",
+    "alloy_tui.config",
+    "alloy_tui.state",
     "alloy_tui.alloy",
     "alloy_tui.sandbox",
 ]
