@@ -1,0 +1,370 @@
+"""Notion through Alloy: typed methods over the official action ids, one connection per object."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any, Final, Literal
+
+from alloy_tui.alloy.client import AlloyClient
+from alloy_tui.alloy.errors import PageTooLargeError, ProtocolError, ValidationError
+from alloy_tui.alloy.models import ResultPage, parse_result_page
+from alloy_tui.alloy.retry import ActionKind
+from alloy_tui.notion.ids import normalize_id
+
+__all__ = ["ACTION_KINDS", "CONNECTOR_ID", "MAX_RECURSIVE_BLOCKS", "NotionAPI", "ResultPage"]
+
+CONNECTOR_ID: Final = "notion"
+MAX_RECURSIVE_BLOCKS: Final = 5000
+"""get_blocks_recursive refuses pages larger than this rather than load them half."""
+MAX_PAGES: Final = 10_000
+"""A bound on pages of one pagination, whatever the server says (10,000 x 100 items)."""
+
+SEARCH: Final = "post-search"
+RETRIEVE_PAGE: Final = "retrieve-a-page"
+CREATE_PAGE: Final = "post-page"
+UPDATE_PAGE: Final = "patch-page"
+RETRIEVE_DATABASE: Final = "retrieve-a-database"
+QUERY_DATABASE: Final = "post-database-query"
+GET_BLOCK_CHILDREN: Final = "get-block-children"
+APPEND_BLOCK_CHILDREN: Final = "patch-block-children"
+RETRIEVE_BLOCK: Final = "retrieve-a-block"
+UPDATE_BLOCK: Final = "update-a-block"
+DELETE_BLOCK: Final = "delete-a-block"
+LIST_USERS: Final = "get-users"
+GET_SELF: Final = "get-self"
+
+ACTION_KINDS: Final[Mapping[str, ActionKind]] = {
+    SEARCH: ActionKind.READ,
+    RETRIEVE_PAGE: ActionKind.READ,
+    RETRIEVE_DATABASE: ActionKind.READ,
+    QUERY_DATABASE: ActionKind.READ,
+    GET_BLOCK_CHILDREN: ActionKind.READ,
+    RETRIEVE_BLOCK: ActionKind.READ,
+    LIST_USERS: ActionKind.READ,
+    GET_SELF: ActionKind.READ,
+    UPDATE_PAGE: ActionKind.WRITE,
+    UPDATE_BLOCK: ActionKind.WRITE,
+    DELETE_BLOCK: ActionKind.WRITE,
+    CREATE_PAGE: ActionKind.CREATE,
+    APPEND_BLOCK_CHILDREN: ActionKind.CREATE,
+}
+"""Reads may be repeated; writes only when surely not processed; creates never once sent."""
+
+# Child pages and databases are separate documents: their content is not this page's content.
+_NO_DESCENT: Final = frozenset({"child_page", "child_database"})
+_UNSET: Any = object()
+
+
+def notion_id(value: str, what: str = "id") -> str:
+    """A Notion id in its dashed form; anything else is a ValidationError before any request."""
+    try:
+        return normalize_id(value)
+    except ValueError:
+        raise ValidationError(
+            f"{value!r} is not a Notion {what}.",
+            remedy="Paste the page's URL or its 32-character id.",
+            field=what,
+        ) from None
+
+
+def _object(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ProtocolError(f"Notion's {what} answer is a {type(value).__name__}, not an object.")
+    return dict(value)
+
+
+def _paging(start_cursor: str | None, page_size: int | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if start_cursor:
+        out["start_cursor"] = start_cursor
+    if page_size is not None:
+        out["page_size"] = page_size
+    return out
+
+
+async def paginate(
+    fetch: Callable[[str | None], Awaitable[ResultPage]], start_cursor: str | None = None
+) -> AsyncIterator[ResultPage]:
+    """Pages until `has_more` is false, the cursor is null, or a cursor comes back a second time."""
+    seen: set[str] = set()
+    cursor = start_cursor
+    for _ in range(MAX_PAGES):
+        page = await fetch(cursor)
+        yield page
+        if not page.has_more or page.next_cursor is None or page.next_cursor in seen:
+            return
+        seen.add(page.next_cursor)
+        cursor = page.next_cursor
+
+
+class NotionAPI:
+    """Notion operations for one connection, each a single Alloy action of the right kind."""
+
+    def __init__(self, client: AlloyClient, connection_id: str) -> None:
+        self.client = client
+        self.connection_id = connection_id
+
+    def __repr__(self) -> str:
+        return f"NotionAPI(connection_id={self.connection_id!r})"
+
+    async def _run(
+        self,
+        action_id: str,
+        *,
+        path_params: Mapping[str, str] | None = None,
+        body: Any = None,
+        query: Mapping[str, Any] | None = None,
+    ) -> Any:
+        return await self.client.execute(
+            CONNECTOR_ID,
+            action_id,
+            connection_id=self.connection_id,
+            kind=ACTION_KINDS[action_id],
+            path_params=path_params,
+            body=body,
+            query=query,
+        )
+
+    # --- search --------------------------------------------------------------------------------
+
+    async def search(
+        self,
+        query: str = "",
+        *,
+        filter_object: Literal["page", "database"] | None = None,
+        sort_descending: bool = True,
+        start_cursor: str | None = None,
+        page_size: int | None = None,
+    ) -> ResultPage:
+        """Pages and databases whose title contains `query`, last edited first by default."""
+        body: dict[str, Any] = {
+            "sort": {
+                "timestamp": "last_edited_time",
+                "direction": "descending" if sort_descending else "ascending",
+            },
+            **_paging(start_cursor, page_size),
+        }
+        if query:
+            body["query"] = query
+        if filter_object is not None:
+            body["filter"] = {"property": "object", "value": filter_object}
+        return parse_result_page(await self._run(SEARCH, body=body), what="search")
+
+    async def iter_search(
+        self,
+        query: str = "",
+        *,
+        filter_object: Literal["page", "database"] | None = None,
+        sort_descending: bool = True,
+        start_cursor: str | None = None,
+        page_size: int | None = None,
+    ) -> AsyncIterator[ResultPage]:
+        async def fetch(cursor: str | None) -> ResultPage:
+            return await self.search(
+                query,
+                filter_object=filter_object,
+                sort_descending=sort_descending,
+                start_cursor=cursor,
+                page_size=page_size,
+            )
+
+        async for page in paginate(fetch, start_cursor):
+            yield page
+
+    # --- pages ---------------------------------------------------------------------------------
+
+    async def get_page(self, page_id: str) -> dict[str, Any]:
+        answer = await self._run(RETRIEVE_PAGE, path_params={"page_id": notion_id(page_id)})
+        return _object(answer, "page")
+
+    async def create_page(
+        self,
+        parent: Mapping[str, Any],
+        properties: Mapping[str, Any],
+        children: list[Mapping[str, Any]] | None = None,
+        icon: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Create a page under a page, a database or the workspace; sent at most once."""
+        body: dict[str, Any] = {"parent": dict(parent), "properties": dict(properties)}
+        if children:
+            body["children"] = [dict(child) for child in children]
+        if icon is not None:
+            body["icon"] = dict(icon)
+        return _object(await self._run(CREATE_PAGE, body=body), "page")
+
+    async def update_page(
+        self,
+        page_id: str,
+        properties: Mapping[str, Any] | None = None,
+        *,
+        icon: Mapping[str, Any] | None = _UNSET,
+        archived: bool | None = None,
+    ) -> dict[str, Any]:
+        """Change properties, the icon (None removes it) or the trash state of a page."""
+        body: dict[str, Any] = {}
+        if properties is not None:
+            body["properties"] = dict(properties)
+        if icon is not _UNSET:
+            body["icon"] = dict(icon) if icon is not None else None
+        if archived is not None:
+            body["archived"] = archived
+        answer = await self._run(
+            UPDATE_PAGE, path_params={"page_id": notion_id(page_id)}, body=body
+        )
+        return _object(answer, "page")
+
+    async def trash_page(self, page_id: str) -> dict[str, Any]:
+        return await self.update_page(page_id, archived=True)
+
+    async def restore_page(self, page_id: str) -> dict[str, Any]:
+        return await self.update_page(page_id, archived=False)
+
+    # --- databases -----------------------------------------------------------------------------
+
+    async def get_database(self, database_id: str) -> dict[str, Any]:
+        answer = await self._run(
+            RETRIEVE_DATABASE, path_params={"database_id": notion_id(database_id)}
+        )
+        return _object(answer, "database")
+
+    async def query_database(
+        self,
+        database_id: str,
+        filter: Mapping[str, Any] | None = None,
+        sorts: list[Mapping[str, Any]] | None = None,
+        start_cursor: str | None = None,
+        page_size: int | None = None,
+    ) -> ResultPage:
+        body: dict[str, Any] = _paging(start_cursor, page_size)
+        if filter is not None:
+            body["filter"] = dict(filter)
+        if sorts is not None:
+            body["sorts"] = [dict(sort) for sort in sorts]
+        answer = await self._run(
+            QUERY_DATABASE, path_params={"database_id": notion_id(database_id)}, body=body
+        )
+        return parse_result_page(answer, what="database query")
+
+    async def iter_query(
+        self,
+        database_id: str,
+        filter: Mapping[str, Any] | None = None,
+        sorts: list[Mapping[str, Any]] | None = None,
+        start_cursor: str | None = None,
+        page_size: int | None = None,
+    ) -> AsyncIterator[ResultPage]:
+        async def fetch(cursor: str | None) -> ResultPage:
+            return await self.query_database(database_id, filter, sorts, cursor, page_size)
+
+        async for page in paginate(fetch, start_cursor):
+            yield page
+
+    # --- blocks --------------------------------------------------------------------------------
+
+    async def get_block(self, block_id: str) -> dict[str, Any]:
+        answer = await self._run(RETRIEVE_BLOCK, path_params={"block_id": notion_id(block_id)})
+        return _object(answer, "block")
+
+    async def get_block_children(
+        self, block_id: str, start_cursor: str | None = None, page_size: int | None = None
+    ) -> ResultPage:
+        """First-level children of a block (a page id works as a block id)."""
+        answer = await self._run(
+            GET_BLOCK_CHILDREN,
+            path_params={"block_id": notion_id(block_id)},
+            query=_paging(start_cursor, page_size),
+        )
+        return parse_result_page(answer, what="block children")
+
+    async def iter_block_children(
+        self, block_id: str, start_cursor: str | None = None, page_size: int | None = None
+    ) -> AsyncIterator[ResultPage]:
+        async def fetch(cursor: str | None) -> ResultPage:
+            return await self.get_block_children(block_id, cursor, page_size)
+
+        async for page in paginate(fetch, start_cursor):
+            yield page
+
+    async def get_blocks_recursive(
+        self, block_id: str, *, max_blocks: int = MAX_RECURSIVE_BLOCKS
+    ) -> list[dict[str, Any]]:
+        """All blocks under `block_id`, each block's own children nested under `"children"`.
+
+        Recurses on `has_children` (not into child pages or databases, which are documents of
+        their own); more than `max_blocks` blocks is a PageTooLargeError, never a partial page.
+        """
+        count = 0
+        seen: set[str] = set()
+
+        async def load(parent_id: str) -> list[dict[str, Any]]:
+            nonlocal count
+            blocks: list[dict[str, Any]] = []
+            async for page in self.iter_block_children(parent_id, page_size=100):
+                for block in page.results:
+                    count += 1
+                    if count > max_blocks:
+                        raise PageTooLargeError(
+                            f"This page has more than {max_blocks} blocks; "
+                            "alloy-tui loads at most that many."
+                        )
+                    blocks.append(block)
+            for block in blocks:
+                ident = block.get("id")
+                if (
+                    block.get("has_children") is True
+                    and block.get("type") not in _NO_DESCENT
+                    and isinstance(ident, str)
+                    and ident not in seen
+                ):
+                    seen.add(ident)  # a server that loops must not make this recurse forever
+                    block["children"] = await load(ident)
+            return blocks
+
+        seen.add(notion_id(block_id))
+        return await load(block_id)
+
+    async def append_block_children(
+        self,
+        block_id: str,
+        children: list[Mapping[str, Any]],
+        after: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Append blocks (after the child `after`, if given); returns the new first-level blocks.
+        Sent at most once: a resend after a lost answer would duplicate the content."""
+        body: dict[str, Any] = {"children": [dict(child) for child in children]}
+        if after is not None:
+            body["after"] = notion_id(after, "block id")
+        answer = await self._run(
+            APPEND_BLOCK_CHILDREN, path_params={"block_id": notion_id(block_id)}, body=body
+        )
+        return parse_result_page(answer, what="appended blocks").results
+
+    async def update_block(self, block_id: str, block: Mapping[str, Any]) -> dict[str, Any]:
+        """Change a block's content (`{"paragraph": {...}}`, `{"to_do": {"checked": true}}`...)."""
+        answer = await self._run(
+            UPDATE_BLOCK, path_params={"block_id": notion_id(block_id)}, body=dict(block)
+        )
+        return _object(answer, "block")
+
+    async def delete_block(self, block_id: str) -> dict[str, Any]:
+        """Move a block (or a page) to the trash."""
+        answer = await self._run(DELETE_BLOCK, path_params={"block_id": notion_id(block_id)})
+        return _object(answer, "block")
+
+    # --- users ---------------------------------------------------------------------------------
+
+    async def list_users(self) -> list[dict[str, Any]]:
+        """Every user of the workspace (all pages)."""
+
+        async def fetch(cursor: str | None) -> ResultPage:
+            answer = await self._run(LIST_USERS, query=_paging(cursor, 100))
+            return parse_result_page(answer, what="user list")
+
+        users: list[dict[str, Any]] = []
+        async for page in paginate(fetch):
+            users.extend(page.results)
+        return users
+
+    async def get_self(self) -> dict[str, Any]:
+        """The integration's bot user for this connection."""
+        return _object(await self._run(GET_SELF), "user")
