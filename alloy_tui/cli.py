@@ -179,11 +179,10 @@ def _run(parser: argparse.ArgumentParser, ns: argparse.Namespace) -> int:
     for warning in settings.warnings:
         print(f"warning: {warning}", file=err)
 
-    if ns.command is None:
-        return _no_command(parser, settings, sandbox=bool(ns.sandbox))
-
     server: SandboxServer | None = None
     try:
+        if ns.command is None:
+            return _no_command(parser, settings, sandbox=bool(ns.sandbox))
         if ns.sandbox:
             server, settings = start_sandbox(settings)
         if ns.command == "connect":
@@ -257,19 +256,24 @@ def start_sandbox(settings: Settings) -> tuple[SandboxServer, Settings]:
 
 
 def _no_command(parser: argparse.ArgumentParser, settings: Settings, *, sandbox: bool) -> int:
-    if sandbox:
-        print(
-            "The terminal UI arrives in a later version; until then this serves the sandbox. "
-            "In another terminal, paste the export lines below, then run "
-            "`alloy-tui connections` or `alloy-tui connect notion`.",
-            flush=True,
-        )
-        from alloy_tui.sandbox.cli import main as sandbox_main
+    """`alloy-tui` alone: the terminal UI, against the configured Alloy or a private sandbox."""
+    from alloy_tui.tui.app import run_tui
 
-        return sandbox_main([])
-    print("alloy-tui: the terminal UI arrives in a later version. Commands available now:\n")
-    print(parser.format_help())
-    return EXIT_OK
+    if sandbox:
+        server, settings = start_sandbox(settings)
+        try:
+            return run_tui(settings, sandbox=server)
+        finally:
+            server.stop()
+    _require_credentials(settings)
+    return run_tui(settings)
+
+
+def _require_credentials(settings: Settings) -> None:
+    if not settings.api_key:
+        raise _UsageError(NO_API_KEY.format(config=settings.config_path))
+    if not settings.user_id:
+        raise _UsageError(NO_USER_ID.format(config=settings.config_path))
 
 
 def client_options() -> ClientOptions:
@@ -280,10 +284,7 @@ def client_options() -> ClientOptions:
 
 
 def _with_client(settings: Settings, command: Callable[[AlloyClient], Any]) -> int:
-    if not settings.api_key:
-        raise _UsageError(NO_API_KEY.format(config=settings.config_path))
-    if not settings.user_id:
-        raise _UsageError(NO_USER_ID.format(config=settings.config_path))
+    _require_credentials(settings)
 
     async def run() -> int:
         from alloy_tui.alloy.client import AlloyClient, make_http

@@ -297,22 +297,48 @@ def test_sandbox_subcommand_is_delegated(monkeypatch: pytest.MonkeyPatch) -> Non
     assert seen == [["--port", "0", "--reset"], ["--help"]]
 
 
-def test_no_command_explains_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main([]) == 0
-    out = capsys.readouterr().out
-    assert "later version" in out
-    for command in ("connect", "connections", "sandbox"):
-        assert command in out
-
-
-def test_sandbox_flag_without_command_serves_the_sandbox(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_no_command_without_a_key_exits_2_with_one_sentence(
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    seen: list[list[str]] = []
-    monkeypatch.setattr("alloy_tui.sandbox.cli.main", lambda argv: seen.append(list(argv)) or 0)
+    assert cli.main([]) == 2
+    err = capsys.readouterr().err
+    assert "ALLOY_API_KEY" in err
+    assert "alloy-tui --sandbox" in err
+    assert "Traceback" not in err
+
+
+def test_no_command_with_a_key_runs_the_tui(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[object, object]] = []
+    monkeypatch.setattr(
+        "alloy_tui.tui.app.run_tui",
+        lambda settings, sandbox=None: seen.append((settings, sandbox)) or 0,
+    )
+    assert cli.main(["--api-key", "k" * 20, "--user-id", "64f0a1b2c3d4e5f601234567"]) == 0
+    [(settings, sandbox)] = seen
+    assert sandbox is None
+    assert settings.api_key.reveal() == "k" * 20
+
+
+def test_sandbox_flag_without_command_runs_the_tui_on_a_private_sandbox(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from alloy_tui.sandbox.defaults import DEFAULT_API_KEY, SEED_CONNECTION_ID
+
+    seen: list[tuple[object, object, bool]] = []
+
+    def fake_run_tui(settings: object, sandbox: object = None) -> int:
+        seen.append((settings, sandbox, bool(getattr(sandbox, "is_serving", False))))
+        return 0
+
+    monkeypatch.setattr("alloy_tui.tui.app.run_tui", fake_run_tui)
     assert cli.main(["--sandbox"]) == 0
-    assert seen == [[]]
-    assert "alloy-tui connections" in capsys.readouterr().out
+    [(settings, sandbox, serving)] = seen
+    assert serving, "the sandbox runs while the TUI does"
+    assert not sandbox.is_serving, "and stops after it"
+    assert settings.base_url == sandbox.base_url
+    assert settings.api_key.reveal() == DEFAULT_API_KEY
+    assert settings.connection_id == SEED_CONNECTION_ID
+    assert settings.sandbox
 
 
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,283 @@
+"""AppState: the one object the screens share (settings, client, connections, caches)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from alloy_tui.alloy.errors import AlloyError
+from alloy_tui.notion.richtext import plain_text
+
+if TYPE_CHECKING:
+    from alloy_tui.alloy.client import AlloyClient
+    from alloy_tui.alloy.connect import ConnectEvent
+    from alloy_tui.alloy.models import Connection
+    from alloy_tui.alloy.notion_api import NotionAPI
+    from alloy_tui.alloy.requestlog import RequestLog
+    from alloy_tui.config import Settings
+
+Clock = Callable[[], datetime]
+"""Returns "now" as an aware datetime; injectable so relative times are fixed in snapshots."""
+
+NOTION_CONNECTOR = "notion"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class NoActiveConnectionError(AlloyError):
+    """Raised by `AppState.notion` when no connection is active."""
+
+    default_sentence = "No connection is active."
+    default_remedy = "Pick one on the Connections screen with Enter, or press c to connect Notion."
+
+
+class AppState:
+    """Settings, the Alloy client, the connections and the caches every screen reads.
+
+    Holds no Textual objects: the app pushes what changed to the widgets."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        client: AlloyClient,
+        *,
+        clock: Clock = utc_now,
+        sandbox: bool | None = None,
+    ) -> None:
+        self.settings = settings
+        self.client = client
+        self.clock = clock
+        self.sandbox = settings.sandbox if sandbox is None else sandbox
+        self.connections: list[Connection] = []
+        self.active_connection: Connection | None = None
+        self._notion: NotionAPI | None = None
+        self._users: list[dict[str, Any]] | None = None
+        self._users_lock = asyncio.Lock()
+        # Parent titles by id ("page:<id>" / "database:<id>"): search rows resolve them lazily.
+        self._titles: dict[str, str] = {}
+
+    # ---- the client ------------------------------------------------------------------
+
+    @property
+    def log(self) -> RequestLog:
+        return self.client.log
+
+    @property
+    def notion(self) -> NotionAPI:
+        """The Notion API for the active connection; NoActiveConnectionError if there is none."""
+        connection = self.active_connection
+        if connection is None:
+            raise NoActiveConnectionError(code="no_active_connection")
+        if self._notion is None:
+            from alloy_tui.alloy.notion_api import NotionAPI
+
+            self._notion = NotionAPI(self.client, connection.id)
+        return self._notion
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    # ---- connections -----------------------------------------------------------------
+
+    def preferred_connection_id(self) -> str | None:
+        """The connection the settings ask for ([sandbox] first when running the sandbox)."""
+        if self.sandbox and self.settings.sandbox_connection_id:
+            return self.settings.sandbox_connection_id
+        return self.settings.connection_id
+
+    async def refresh_connections(self) -> list[Connection]:
+        """List the Notion connections again and keep the active one if it still exists."""
+        connections = await self.client.list_connections(NOTION_CONNECTOR)
+        self.connections = sorted(connections, key=_connection_order)
+        by_id = {c.id: c for c in self.connections}
+        current = self.active_connection.id if self.active_connection else None
+        wanted = current or self.preferred_connection_id()
+        if wanted is not None and wanted in by_id:
+            self._activate(by_id[wanted])
+        elif wanted is None and len(self.connections) == 1:
+            # A single connection is the obvious choice; it is saved only when the user picks it.
+            self._activate(self.connections[0])
+        else:
+            self._activate(None)
+        return self.connections
+
+    def connection(self, connection_id: str) -> Connection | None:
+        return next((c for c in self.connections if c.id == connection_id), None)
+
+    def set_active(self, connection_id: str) -> Connection:
+        """Make a listed connection the active one and save it in the config file."""
+        from alloy_tui.config import save_active_connection
+
+        connection = self.connection(connection_id)
+        if connection is None:
+            raise KeyError(connection_id)
+        self._activate(connection)
+        save_active_connection(connection.id, self.settings)
+        return connection
+
+    def _activate(self, connection: Connection | None) -> None:
+        before = self.active_connection.id if self.active_connection else None
+        self.active_connection = connection
+        if (connection.id if connection else None) != before:
+            # Everything cached belongs to the previous workspace.
+            self._notion = None
+            self._users = None
+            self._titles.clear()
+
+    async def connect(self, on_event: Callable[[ConnectEvent], None]) -> Connection:
+        """Run the whole OAuth flow; the new connection becomes the active one (saved)."""
+        from alloy_tui.alloy.connect import connect_service
+
+        connection = await connect_service(
+            self.client,
+            NOTION_CONNECTOR,
+            self.settings.redirect_uri,
+            on_event=on_event,
+        )
+        await self.refresh_connections()
+        if self.connection(connection.id) is None:
+            self.connections.append(connection)
+        self.set_active(connection.id)
+        return connection
+
+    async def delete_connection(self, connection_id: str) -> None:
+        await self.client.delete_connection(connection_id)
+        if self.active_connection is not None and self.active_connection.id == connection_id:
+            self._activate(None)
+        self.connections = [c for c in self.connections if c.id != connection_id]
+
+    # ---- workspace caches ------------------------------------------------------------
+
+    async def users(self) -> list[dict[str, Any]]:
+        """The workspace's users, listed once per active connection."""
+        async with self._users_lock:
+            if self._users is None:
+                self._users = await self.notion.list_users()
+            return self._users
+
+    def cached_parent_label(self, parent: Mapping[str, Any]) -> str | None:
+        """The parent's label if known without a request (workspace, or already resolved)."""
+        kind = parent.get("type")
+        if kind == "workspace":
+            return "Workspace"
+        if kind == "block_id":
+            return "Block"
+        key = _parent_key(parent)
+        return self._titles.get(key) if key else None
+
+    async def parent_label(self, parent: Mapping[str, Any]) -> str:
+        """'Workspace', or the title of the parent page or database (fetched once, cached)."""
+        known = self.cached_parent_label(parent)
+        if known is not None:
+            return known
+        key = _parent_key(parent)
+        if key is None:
+            return ""
+        kind, object_id = key.split(":", 1)
+        obj = (
+            await self.notion.get_page(object_id)
+            if kind == "page"
+            else await self.notion.get_database(object_id)
+        )
+        title = object_title(obj) or "Untitled"
+        self._titles[key] = title
+        return title
+
+    def remember_title(self, obj: Mapping[str, Any]) -> None:
+        """Search results are pages and databases too: remember their titles as parents."""
+        kind = obj.get("object")
+        if kind in ("page", "database") and isinstance(obj.get("id"), str):
+            self._titles[f"{kind}:{obj['id']}"] = object_title(obj) or "Untitled"
+
+    async def aclose(self) -> None:
+        """Close the client's one HTTP connection pool."""
+        await self.client.aclose()
+
+
+def _connection_order(connection: Connection) -> tuple[datetime, str]:
+    created = connection.created_at or datetime.min.replace(tzinfo=UTC)
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=UTC)
+    return (created, connection.name.casefold())
+
+
+def _parent_key(parent: Mapping[str, Any]) -> str | None:
+    kind = parent.get("type")
+    if kind == "page_id" and isinstance(parent.get("page_id"), str):
+        return f"page:{parent['page_id']}"
+    if kind == "database_id" and isinstance(parent.get("database_id"), str):
+        return f"database:{parent['database_id']}"
+    return None
+
+
+def object_title(obj: Mapping[str, Any]) -> str:
+    """The plain title of a Notion page (its title property) or database (its title)."""
+    if obj.get("object") == "database":
+        title = obj.get("title")
+        return plain_text(title if isinstance(title, list) else None)
+    properties = obj.get("properties")
+    if isinstance(properties, Mapping):
+        for value in properties.values():
+            if isinstance(value, Mapping) and value.get("type") == "title":
+                items = value.get("title")
+                return plain_text(items if isinstance(items, list) else None)
+    return ""
+
+
+def object_icon(obj: Mapping[str, Any]) -> str:
+    """The emoji icon of a page or database, or "" (external/file icons have no glyph)."""
+    icon = obj.get("icon")
+    if isinstance(icon, Mapping) and icon.get("type") == "emoji":
+        emoji = icon.get("emoji")
+        return emoji if isinstance(emoji, str) else ""
+    return ""
+
+
+def parse_time(value: object) -> datetime | None:
+    """An ISO 8601 timestamp (Notion's "2024-05-01T10:00:00.000Z") as an aware datetime."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def relative_time(when: datetime | None, now: datetime) -> str:
+    """'just now', '3 min ago', '2 h ago', 'yesterday', '5 days ago', else the date."""
+    if when is None:
+        return ""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    seconds = (now - when).total_seconds()
+    if seconds < 0:
+        return when.strftime("%Y-%m-%d")
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h ago"
+    days = int(seconds // 86400)
+    if days == 1:
+        return "yesterday"
+    if days < 30:
+        return f"{days} days ago"
+    return when.strftime("%Y-%m-%d")
+
+
+__all__ = [
+    "AppState",
+    "Clock",
+    "NoActiveConnectionError",
+    "object_icon",
+    "object_title",
+    "parse_time",
+    "relative_time",
+    "utc_now",
+]

@@ -1,0 +1,1 @@
+"""The Textual application: app shell, screens, modals and widgets (imports nothing eagerly)."""

@@ -1,0 +1,431 @@
+"""AlloyApp: the app shell (state, status, navigation, errors, OAuth worker) and make_app."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlsplit
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.command import Provider
+from textual.screen import Screen
+from textual.signal import Signal
+from textual.worker import Worker, WorkerState
+
+from alloy_tui.alloy.errors import AlloyError, ConnectionNotFoundError
+from alloy_tui.notion.ids import id_from_text
+from alloy_tui.state import AppState, Clock, utc_now
+from alloy_tui.tui.messages import (
+    ChangeReason,
+    ConnectFinished,
+    ConnectionsChanged,
+    ConnectProgress,
+    ConnectUpdate,
+)
+from alloy_tui.tui.widgets.status_bar import StatusInfo
+
+if TYPE_CHECKING:
+    from alloy_tui.alloy.client import AlloyClient
+    from alloy_tui.alloy.connect import ConnectEvent
+    from alloy_tui.alloy.models import Connection
+    from alloy_tui.alloy.requestlog import RequestEvent
+    from alloy_tui.alloy.retry import WaitEvent
+    from alloy_tui.config import Settings
+    from alloy_tui.sandbox.server import SandboxServer
+
+_HERE = Path(__file__).parent
+# Screens pushed from here import the app module, so they are imported where they are used.
+
+
+def _alloy_commands() -> type[Provider]:
+    from alloy_tui.tui.commands import AlloyCommands
+
+    return AlloyCommands
+
+
+def _css_paths() -> list[str | PurePath]:
+    # pages.tcss belongs to the page screens; it is optional so the shell works without them.
+    return [p for p in (_HERE / "app.tcss", _HERE / "pages.tcss") if p.exists()]
+
+
+class AlloyApp(App[None]):
+    """The application. Screens read `self.app.state` (AppState) and call the navigation methods
+    below; UI-wide values reach widgets through `status_signal`, `connections_signal` and
+    `connect_signal`."""
+
+    TITLE = "alloy-tui"
+    CSS_PATH = _css_paths()
+    COMMANDS = App.COMMANDS | {_alloy_commands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "Help", id="app.help", tooltip="Help and keys for this screen"),
+        Binding(
+            "ctrl+t",
+            "toggle_theme",
+            "Theme",
+            show=False,
+            id="app.toggle_theme",
+            tooltip="Switch between the light and the dark theme",
+        ),
+    ]
+
+    def __init__(self, state: AppState, *, sandbox: SandboxServer | None = None) -> None:
+        super().__init__()
+        self.state = state
+        self.sandbox = sandbox
+        self.status = StatusInfo(
+            environment=_environment_label(state),
+            sandbox=state.sandbox,
+            user=state.settings.user_id or "",
+        )
+        self.status_signal: Signal[StatusInfo] = Signal(self, "status")
+        self.connections_signal: Signal[ConnectionsChanged] = Signal(self, "connections")
+        self.connect_signal: Signal[ConnectUpdate] = Signal(self, "connect")
+        theme = state.settings.theme
+        if theme and theme in self.available_themes:
+            self.theme = theme
+
+    # ---- lifecycle -----------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen[Any]:
+        from alloy_tui.tui.screens.connections import ConnectionsScreen
+
+        return ConnectionsScreen()
+
+    def on_mount(self) -> None:
+        if self.state.settings.keymap:
+            self.set_keymap(dict(self.state.settings.keymap))
+        self.state.log.subscribe(self._on_request)
+        theme = self.state.settings.theme
+        if theme and theme not in self.available_themes:
+            self.notify(
+                f"The theme {theme!r} from the config file does not exist; using the default.",
+                severity="warning",
+            )
+        for warning in self.state.settings.warnings:
+            self.notify(warning, severity="warning")
+
+    async def on_unmount(self) -> None:
+        self.state.log.unsubscribe(self._on_request)
+        await self.state.aclose()
+
+    # ---- status ----------------------------------------------------------------------
+
+    def update_status(self, **changes: Any) -> None:
+        self.status = dataclasses.replace(self.status, **changes)
+        self.status_signal.publish(self.status)
+
+    def refresh_status(self) -> None:
+        """Re-read the active connection into the status bar."""
+        active = self.state.active_connection
+        self.update_status(connection=active.name if active else "")
+
+    def _on_request(self, event: RequestEvent) -> None:
+        """Request log subscriber: count requests in flight, remember the last latency."""
+        record = event.record
+        if event.kind == "started":
+            self.update_status(in_flight=self.state.log.in_flight)
+            return
+        self.update_status(
+            in_flight=self.state.log.in_flight,
+            last_latency_ms=record.latency_ms,
+            last_failed=not record.ok,
+            wait_until=None,
+            wait_reason="",
+        )
+
+    def on_client_wait(self, event: WaitEvent) -> None:
+        """The client is about to wait (rate limit, retry backoff): show the countdown."""
+        reasons = {
+            "rate_limited": "rate limited",
+            "limiter": "pacing requests",
+            "overloaded": "Notion overloaded",
+            "cannot_reach": "cannot reach Alloy",
+            "server_error": "server error",
+        }
+        self.update_status(
+            wait_until=time.monotonic() + event.seconds,
+            wait_reason=reasons.get(event.reason, event.reason.replace("_", " ")),
+        )
+
+    # ---- connections -----------------------------------------------------------------
+
+    def connections_changed(self, reason: ChangeReason) -> None:
+        active = self.state.active_connection
+        self.refresh_status()
+        self.connections_signal.publish(ConnectionsChanged(active.id if active else None, reason))
+
+    def switch_connection(self, connection_id: str) -> None:
+        """Make a connection active (saved in the config file) and tell every screen."""
+        try:
+            connection = self.state.set_active(connection_id)
+        except KeyError:
+            self.notify("That connection is no longer listed.", severity="error")
+            return
+        except OSError as error:
+            self.report_error(error, where="Saving the active connection")
+            return
+        self.connections_changed("picked")
+        self.notify(f"Active connection: {connection.name}", timeout=3)
+
+    def start_connect(self) -> Worker[Connection]:
+        """Run the OAuth flow in the app-level "oauth" worker (it outlives any screen);
+        progress and the result are published on `connect_signal`."""
+
+        def on_event(event: ConnectEvent) -> None:
+            self.connect_signal.publish(ConnectProgress(event))
+
+        return self.run_worker(
+            self.state.connect(on_event),
+            name="connect",
+            group="oauth",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    def cancel_connect(self) -> None:
+        self.workers.cancel_group(self, "oauth")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group != "oauth":
+            return
+        if event.state == WorkerState.SUCCESS:
+            connection: Connection | None = worker.result
+            if connection is None:
+                return
+            self.connections_changed("connected")
+            self.connect_signal.publish(ConnectFinished(connection))
+            self.notify(f"Connected: {connection.name} (now the active connection)")
+        elif event.state == WorkerState.ERROR:
+            error = worker.error
+            sentence, remedy = _sentence_and_remedy(error, self._secret())
+            self.connect_signal.publish(ConnectFinished(None, sentence, remedy))
+        elif event.state == WorkerState.CANCELLED:
+            self.connect_signal.publish(ConnectFinished(None, cancelled=True))
+
+    # ---- navigation ------------------------------------------------------------------
+
+    def action_connections(self) -> None:
+        """Back to the connections screen (the bottom of the stack)."""
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    def action_search(self) -> None:
+        """To the search screen: the open one if any (query kept), else a new one."""
+        from alloy_tui.tui.screens.search import SearchScreen
+
+        stack = self.screen_stack
+        for index in range(len(stack) - 1, -1, -1):
+            if isinstance(stack[index], SearchScreen):
+                for _ in range(len(stack) - 1 - index):
+                    self.pop_screen()
+                return
+        self.push_screen(SearchScreen())
+
+    def action_connect(self) -> None:
+        from alloy_tui.tui.modals.connect import ConnectModal
+
+        self.push_screen(ConnectModal())
+
+    def open_page(self, page_id: str) -> None:
+        from alloy_tui.tui.screens.page import PageScreen
+
+        self.push_screen(PageScreen(page_id))
+
+    def open_database(self, database_id: str) -> None:
+        from alloy_tui.tui.screens.database import DatabaseScreen
+
+        self.push_screen(DatabaseScreen(database_id))
+
+    def new_page(self, parent: dict[str, Any] | None = None) -> None:
+        from alloy_tui.tui.screens.create import CreatePageScreen
+
+        self.push_screen(CreatePageScreen(parent))
+
+    def open_by_text(self, text: str) -> None:
+        """Open a pasted id or notion.so URL: ask Notion whether it is a page or a database."""
+        object_id = id_from_text(text)
+        if object_id is None:
+            self.notify(
+                "That is not a Notion id or a notion.so link.\n"
+                "Paste a page or database link (Share → Copy link) or its 32-character id.",
+                title="Open",
+                severity="error",
+            )
+            return
+        self.run_worker(self._open_object(object_id), group="open", exclusive=True)
+
+    async def _open_object(self, object_id: str) -> None:
+        try:
+            notion = self.state.notion
+            try:
+                await notion.get_page(object_id)
+            except AlloyError as page_error:
+                try:
+                    await notion.get_database(object_id)
+                except AlloyError:
+                    raise page_error from None
+                self.open_database(object_id)
+                return
+            self.open_page(object_id)
+        except AlloyError as error:
+            self.report_error(error, where="Open")
+
+    def action_open_by_text(self) -> None:
+        from alloy_tui.tui.modals.confirm import PromptModal
+
+        def opened(text: str | None) -> None:
+            if text:
+                self.open_by_text(text)
+
+        self.push_screen(
+            PromptModal(
+                "Open a page or database",
+                "Paste a notion.so link or an id.",
+                placeholder="https://www.notion.so/…",
+            ),
+            opened,
+        )
+
+    def action_new_page(self) -> None:
+        self.new_page(None)
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
+
+    def action_help(self) -> None:
+        from alloy_tui.tui.modals.help import HelpModal, binding_rows
+
+        screen = self.screen
+        if isinstance(screen, HelpModal):
+            return
+        keys = binding_rows(
+            screen.active_bindings,
+            {
+                key: self.get_key_display(entry.binding)
+                for key, entry in screen.active_bindings.items()
+            },
+        )
+        title = screen.title or type(screen).__name__.removesuffix("Screen") or "alloy-tui"
+        help_text = screen.HELP or "No help for this screen yet."
+        self.push_screen(HelpModal(title, help_text, keys))
+
+    # ---- errors ----------------------------------------------------------------------
+
+    def report_error(self, error: BaseException, *, where: str | None = None) -> None:
+        """Show an error the way HOUSE_STYLE says: a revoked connection asks what to do; a
+        known (Alloy) error is a notification with its remedy; anything else is a short modal."""
+        from alloy_tui.tui.modals.error import ErrorModal, RevokedConnectionModal
+
+        if isinstance(error, ConnectionNotFoundError):
+            active = self.state.active_connection
+
+            def chosen(choice: str | None) -> None:
+                if choice == "reconnect":
+                    self.action_connections()
+                    self.action_connect()
+                elif choice == "connections":
+                    self.action_connections()
+
+            self.push_screen(
+                RevokedConnectionModal(
+                    error.sentence, error.remedy, active.name if active else None
+                ),
+                chosen,
+            )
+            return
+        sentence, remedy = _sentence_and_remedy(error, self._secret())
+        if isinstance(error, AlloyError) or hasattr(error, "remedy"):
+            self.notify(
+                f"{sentence}\n{remedy}" if remedy else sentence,
+                title=where or "Error",
+                severity="error",
+                timeout=10,
+            )
+            return
+        self.log.error(f"unexpected error in {where or 'the app'}: {type(error).__name__}")
+        self.push_screen(
+            ErrorModal(f"Something went wrong{f' · {where}' if where else ''}", sentence, remedy)
+        )
+
+    def _secret(self) -> str:
+        return self.state.settings.api_key.reveal()
+
+
+def _sentence_and_remedy(error: BaseException | None, secret: str) -> tuple[str, str]:
+    """The user-facing sentence and remedy of any exception, with the API key masked."""
+    sentence = getattr(error, "sentence", None)
+    remedy = getattr(error, "remedy", None)
+    if not isinstance(sentence, str):
+        detail = str(error).strip().splitlines()[0][:200] if error and str(error).strip() else ""
+        name = type(error).__name__ if error is not None else "Error"
+        sentence = f"{name}: {detail}" if detail else f"An unexpected {name} happened."
+        remedy = "Try again; if it happens again, please report it with the steps that led here."
+    remedy = remedy if isinstance(remedy, str) else ""
+    if secret:
+        sentence = sentence.replace(secret, "**********")
+        remedy = remedy.replace(secret, "**********")
+    return sentence, remedy
+
+
+def _environment_label(state: AppState) -> str:
+    if state.sandbox:
+        return "SANDBOX"
+    return urlsplit(state.client.base_url).netloc or state.client.base_url
+
+
+def make_app(
+    settings: Settings,
+    *,
+    client: AlloyClient | None = None,
+    sandbox: SandboxServer | None = None,
+    clock: Clock = utc_now,
+) -> AlloyApp:
+    """The one factory for the app (CLI, tests, screenshots, benchmarks).
+
+    Without `client`, builds the one httpx.AsyncClient and the AlloyClient from `settings`."""
+    if client is None:
+        from alloy_tui.alloy.client import AlloyClient, make_http
+
+        client = AlloyClient(
+            make_http(),
+            base_url=settings.base_url,
+            api_key=settings.api_key,
+            user_id=settings.user_id,
+        )
+    state = AppState(settings, client, clock=clock, sandbox=settings.sandbox or sandbox is not None)
+    app = AlloyApp(state, sandbox=sandbox)
+    if client.on_wait is None:
+        client.on_wait = app.on_client_wait
+    return app
+
+
+def run_tui(settings: Settings, sandbox: SandboxServer | None = None) -> int:
+    """Run the app until the user quits; returns the exit code. The caller owns `sandbox`
+    (starts it before, stops it after)."""
+    app = make_app(settings, sandbox=sandbox)
+    app.run()
+    return app.return_code or 0
+
+
+__all__ = ["AlloyApp", "make_app", "run_tui"]
+
+
+def sandbox_settings(server: SandboxServer, base: Settings | None = None) -> Settings:
+    """Settings that point at a running sandbox (its URL, key, user and seed connection)."""
+    from alloy_tui.config import load_settings
+    from alloy_tui.sandbox.defaults import SEED_CONNECTION_ID
+
+    base = base or load_settings(use_cwd_env=False)
+    config = server.config
+    return base.with_overrides(
+        source="sandbox",
+        base_url=server.base_url,
+        api_key=config.api_key,
+        user_id=config.user_id,
+        connection_id=base.sandbox_connection_id or SEED_CONNECTION_ID,
+        sandbox=True,
+    )

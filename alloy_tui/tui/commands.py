@@ -1,0 +1,63 @@
+"""The app's own command palette entries (beside Textual's system commands)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from alloy_tui.tui.app import AlloyApp
+
+
+class AlloyCommands(Provider):
+    """Switch connection, search, new page, open by link or id, connections, theme."""
+
+    def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        app = self.app
+        if not isinstance(app, AlloyApp):
+            return []
+        active = app.state.active_connection
+        commands: list[tuple[str, str, Callable[[], object]]] = [
+            ("Search pages and databases", "Find a page or database by title", app.action_search),
+            (
+                "New page",
+                "Create a page in the workspace, a page or a database",
+                app.action_new_page,
+            ),
+            (
+                "Open by link or id",
+                "Paste a notion.so link or an id to open it",
+                app.action_open_by_text,
+            ),
+            ("Connections", "List, pick, connect and delete connections", app.action_connections),
+            ("Connect Notion", "Connect a new Notion workspace through OAuth", app.action_connect),
+            (
+                "Toggle light/dark theme",
+                "Switch between textual-light and textual-dark",
+                app.action_toggle_theme,
+            ),
+        ]
+        for connection in app.state.connections:
+            if active is not None and connection.id == active.id:
+                continue
+            workspace = f" · {connection.workspace_name}" if connection.workspace_name else ""
+            commands.append(
+                (
+                    f"Switch connection: {connection.name}",
+                    f"Make {connection.name}{workspace} the active connection ({connection.id})",
+                    partial(app.switch_connection, connection.id),
+                )
+            )
+        return commands
+
+    async def discover(self) -> Hits:
+        for name, help_text, callback in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, callback in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)

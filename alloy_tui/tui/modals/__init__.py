@@ -1,0 +1,1 @@
+"""Modal dialogs: confirm, prompt, help, errors, the OAuth connect flow."""

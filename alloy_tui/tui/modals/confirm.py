@@ -1,0 +1,98 @@
+"""Small question dialogs: ConfirmModal (yes/no) and PromptModal (one line of text)."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+
+class ConfirmModal(ModalScreen[bool]):
+    """Ask before doing something; dismisses True to go ahead, False (or Esc) to stay."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="confirm.cancel", tooltip="Close without acting"),
+        Binding("y", "confirm", "Yes", show=False, id="confirm.yes", tooltip="Confirm"),
+        Binding("n", "cancel", "No", show=False, id="confirm.no", tooltip="Cancel"),
+    ]
+
+    def __init__(
+        self,
+        title: str,
+        message: str,
+        *,
+        confirm: str = "OK",
+        cancel: str = "Cancel",
+        danger: bool = False,
+    ) -> None:
+        super().__init__(classes="dialog")
+        self.title_text = title
+        self.message = message
+        self.confirm_label = confirm
+        self.cancel_label = cancel
+        self.danger = danger
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="-danger" if self.danger else ""):
+            yield Label(self.title_text, id="dialog-title")
+            yield Static(self.message, id="dialog-message", markup=False)
+            with Horizontal(id="dialog-buttons"):
+                yield Button(self.cancel_label, id="cancel")
+                yield Button(
+                    self.confirm_label,
+                    id="confirm",
+                    variant="error" if self.danger else "primary",
+                )
+
+    def on_mount(self) -> None:
+        # The safe choice has the focus for a dangerous action, the action itself otherwise.
+        self.query_one("#cancel" if self.danger else "#confirm", Button).focus()
+
+    @on(Button.Pressed, "#confirm")
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class PromptModal(ModalScreen[str | None]):
+    """Ask for one line of text; dismisses the text (stripped), or None on Esc."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="prompt.cancel", tooltip="Close without acting"),
+    ]
+
+    def __init__(
+        self, title: str, message: str = "", *, placeholder: str = "", value: str = ""
+    ) -> None:
+        super().__init__(classes="dialog")
+        self.title_text = title
+        self.message = message
+        self.placeholder = placeholder
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(self.title_text, id="dialog-title")
+            if self.message:
+                yield Static(self.message, id="dialog-message", markup=False)
+            yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input")
+            with Horizontal(id="dialog-buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Open", id="confirm", variant="primary")
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#confirm")
+    def submit(self) -> None:
+        text = self.query_one(Input).value.strip()
+        if text:
+            self.dismiss(text)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

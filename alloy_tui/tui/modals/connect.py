@@ -1,0 +1,155 @@
+"""The connect dialog: shows the OAuth link and a countdown while the app's worker waits."""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import ClassVar
+
+from textual import getters, on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.timer import Timer
+from textual.widgets import Button, Label, Static
+
+from alloy_tui.alloy.connect import ConnectEvent
+from alloy_tui.tui.app import AlloyApp
+from alloy_tui.tui.messages import ConnectFinished, ConnectProgress, ConnectUpdate
+
+
+class ConnectModal(ModalScreen[bool]):
+    """Connect a Notion workspace. Dismisses True once connected, False when cancelled/closed.
+
+    The flow itself runs in the app's "oauth" worker, so it is not tied to this dialog; closing
+    the dialog with Esc cancels it (the listener closes and its port is freed)."""
+
+    app = getters.app(AlloyApp)
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="connect.cancel", tooltip="Stop waiting"),
+        Binding("y", "copy_url", "Copy link", id="connect.copy", tooltip="Copy (OSC 52)"),
+        Binding("o", "open_url", "Open browser", id="connect.open", tooltip="Open the link"),
+        Binding("r", "retry", "Try again", id="connect.retry", tooltip="Start over"),
+    ]
+
+    def __init__(self, *, start: bool = True) -> None:
+        super().__init__(classes="dialog")
+        self.start = start
+        self.url: str | None = None
+        self.deadline: float | None = None
+        self.finished: ConnectFinished | None = None
+        self._ticker: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label("Connect Notion", id="dialog-title")
+            yield Static("Asking Alloy for an authorization link…", id="connect-status")
+            yield Static("", id="connect-url", classes="hidden", markup=False)
+            yield Static("", id="connect-countdown")
+            yield Static(
+                "Allow access in the browser; this dialog closes by itself when Notion "
+                "sends you back. y copies the link, o opens it, Esc cancels.",
+                id="dialog-remedy",
+            )
+            with Horizontal(id="dialog-buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Copy link", id="copy", disabled=True)
+                yield Button("Open browser", id="open", variant="primary", disabled=True)
+
+    def on_mount(self) -> None:
+        self.app.connect_signal.subscribe(self, self.on_connect_update)
+        self._ticker = self.set_interval(1.0, self._tick, pause=True)
+        if self.start:
+            self.app.start_connect()
+
+    def on_connect_update(self, update: ConnectUpdate) -> None:
+        if isinstance(update, ConnectProgress):
+            self.show_event(update.event)
+        else:
+            self.show_finished(update)
+
+    def show_event(self, event: ConnectEvent) -> None:
+        """Show one step of the flow (also used by snapshot tests with a fixed event)."""
+        status = self.query_one("#connect-status", Static)
+        if event.url:
+            self.url = event.url
+            url = self.query_one("#connect-url", Static)
+            url.update(event.url)
+            url.remove_class("hidden")
+            self.query_one("#copy", Button).disabled = False
+            self.query_one("#open", Button).disabled = False
+        if event.seconds_left is not None:
+            self.deadline = time.monotonic() + event.seconds_left
+            if self._ticker is not None:
+                self._ticker.resume()
+        status.update(event.message or _DEFAULT_MESSAGES.get(event.kind, ""))
+        self._tick()
+
+    def show_finished(self, finished: ConnectFinished) -> None:
+        if not self.is_attached or self.finished is not None:
+            return
+        self.finished = finished
+        self.deadline = None
+        if self._ticker is not None:
+            self._ticker.pause()
+        self._tick()
+        if finished.cancelled:
+            self.dismiss(False)
+            return
+        if finished.connection is not None:
+            self.dismiss(True)
+            return
+        status = self.query_one("#connect-status", Static)
+        status.update(finished.sentence or "Connecting failed.")
+        status.add_class("-error")
+        self.query_one("#dialog-remedy", Static).update(
+            f"{finished.remedy or ''} Press r to try again, Esc to close.".strip()
+        )
+        self.query_one("#cancel", Button).label = "Close"
+
+    def _tick(self) -> None:
+        countdown = self.query_one("#connect-countdown", Static)
+        if self.deadline is None:
+            countdown.update("")
+            return
+        left = max(0, math.ceil(self.deadline - time.monotonic()))
+        minutes, seconds = divmod(left, 60)
+        countdown.update(f"Waiting for Notion… {minutes}:{seconds:02d} left")
+
+    @on(Button.Pressed, "#copy")
+    def action_copy_url(self) -> None:
+        if self.url:
+            self.app.copy_to_clipboard(self.url)
+            self.notify("Copied the link to the clipboard.", timeout=3)
+
+    @on(Button.Pressed, "#open")
+    def action_open_url(self) -> None:
+        if self.url:
+            self.app.open_url(self.url)
+
+    def action_retry(self) -> None:
+        if self.finished is not None and self.finished.connection is None:
+            self.finished = None
+            status = self.query_one("#connect-status", Static)
+            status.remove_class("-error")
+            status.update("Asking Alloy for an authorization link…")
+            self.query_one("#cancel", Button).label = "Cancel"
+            self.app.start_connect()
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        if self.finished is None and self.start:
+            # Cancelling the worker closes the listener, which frees its port.
+            self.app.cancel_connect()
+        self.dismiss(False)
+
+
+_DEFAULT_MESSAGES = {
+    "url": "Open the link to allow access to a Notion workspace.",
+    "waiting": "Waiting for Notion to send you back…",
+    "exchanging": "Finishing the connection…",
+    "listing": "Looking up the new connection…",
+    "done": "Connected.",
+}

@@ -1,0 +1,92 @@
+"""Error dialogs: one the user must read, and the revoked-connection choice."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Static
+
+RevokedChoice = Literal["reconnect", "connections", "dismiss"]
+
+
+class ErrorModal(ModalScreen[None]):
+    """A problem the user must read: what happened and what to do. Never a traceback."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="error.close", tooltip="Close this message"),
+    ]
+
+    def __init__(self, title: str, sentence: str, remedy: str = "") -> None:
+        super().__init__(classes="dialog")
+        self.title_text = title
+        self.sentence = sentence
+        self.remedy = remedy
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="-danger"):
+            yield Label(self.title_text, id="dialog-title")
+            yield Static(self.sentence, id="dialog-message", markup=False)
+            if self.remedy:
+                yield Static(self.remedy, id="dialog-remedy", markup=False)
+            with Horizontal(id="dialog-buttons"):
+                yield Button("Close", id="close", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#close", Button).focus()
+
+    @on(Button.Pressed, "#close")
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class RevokedConnectionModal(ModalScreen[RevokedChoice]):
+    """The active connection is gone (revoked in Notion or deleted): reconnect or pick another."""
+
+    BINDINGS = [
+        Binding("escape", "choose('dismiss')", "Close", id="revoked.close", tooltip="Close"),
+        Binding("c", "choose('reconnect')", "Reconnect", id="revoked.reconnect"),
+        Binding("p", "choose('connections')", "Pick another", id="revoked.pick"),
+    ]
+
+    def __init__(self, sentence: str, remedy: str, connection_name: str | None) -> None:
+        super().__init__(classes="dialog")
+        self.sentence = sentence
+        self.remedy = remedy
+        self.connection_name = connection_name
+
+    def compose(self) -> ComposeResult:
+        name = f" “{self.connection_name}”" if self.connection_name else ""
+        with Vertical(id="dialog", classes="-danger"):
+            yield Label(f"The connection{name} no longer works", id="dialog-title")
+            yield Static(self.sentence, id="dialog-message", markup=False)
+            yield Static(
+                "Reconnect Notion (c) or pick another connection (p).",
+                id="dialog-remedy",
+                markup=False,
+            )
+            with Horizontal(id="dialog-buttons"):
+                yield Button("Close", id="dismiss")
+                yield Button("Pick another", id="connections")
+                yield Button("Reconnect", id="reconnect", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#reconnect", Button).focus()
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        self.action_choose(event.button.id or "dismiss")
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(_CHOICES.get(choice, "dismiss"))
+
+
+_CHOICES: dict[str, RevokedChoice] = {
+    "reconnect": "reconnect",
+    "connections": "connections",
+    "dismiss": "dismiss",
+}

@@ -1,0 +1,194 @@
+"""PickerModal: search for pages (or any items) as you type and pick one or several."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.timer import Timer
+from textual.widgets import Button, Input, Label, OptionList, SelectionList, Static
+from textual.widgets.option_list import Option
+from textual.widgets.selection_list import Selection
+
+from alloy_tui.alloy.errors import AlloyError
+from alloy_tui.notion.models import is_trashed, object_icon, object_title, title_property_name
+
+if TYPE_CHECKING:
+    from alloy_tui.alloy.notion_api import NotionAPI
+
+DEBOUNCE_SECONDS = 0.25
+
+
+@dataclass(frozen=True)
+class PickItem:
+    id: str
+    label: str
+
+
+SearchFunction = Callable[[str], Awaitable[Sequence[PickItem]]]
+"""Returns the items matching a query ('' = the first ones)."""
+
+
+class PickerModal(ModalScreen[list[PickItem] | None]):
+    """Type to search; Enter picks (single) or toggles (multiple); ctrl+s confirms several.
+
+    Dismisses the picked items (possibly empty: all unlinked), or None on Esc."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="picker.cancel", tooltip="Close without picking"),
+        Binding("ctrl+s", "done", "Done", id="picker.done", tooltip="Use the selected items"),
+        Binding("down", "focus_results", "Results", show=False, id="picker.results"),
+    ]
+
+    def __init__(
+        self,
+        title: str,
+        search: SearchFunction,
+        *,
+        multiple: bool = False,
+        selected: Sequence[PickItem] = (),
+        placeholder: str = "Type to search by title",
+    ) -> None:
+        super().__init__(classes="dialog picker")
+        self.title_text = title
+        self.search = search
+        self.multiple = multiple
+        self.placeholder = placeholder
+        self.chosen: dict[str, PickItem] = {item.id: item for item in selected}
+        self._timer: Timer | None = None
+        self._items: dict[str, PickItem] = {}
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="-picker"):
+            yield Label(self.title_text, id="dialog-title")
+            yield Input(placeholder=self.placeholder, id="picker-query")
+            if self.multiple:
+                yield SelectionList[str](id="picker-results")
+            else:
+                yield OptionList(id="picker-results")
+            yield Static("", id="picker-status", markup=False)
+            with Horizontal(id="dialog-buttons"):
+                yield Button("Cancel", id="cancel")
+                if self.multiple:
+                    yield Button("Done", id="confirm", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#picker-query", Input).focus()
+        self.run_search("")
+
+    @on(Input.Changed, "#picker-query")
+    def _query_changed(self, event: Input.Changed) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(DEBOUNCE_SECONDS, lambda: self.run_search(event.value))
+
+    @on(Input.Submitted, "#picker-query")
+    def _submit_query(self, event: Input.Submitted) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self.run_search(event.value)
+
+    @work(exclusive=True, group="picker-search")
+    async def run_search(self, query: str) -> None:
+        status = self.query_one("#picker-status", Static)
+        status.update("Searching…")
+        try:
+            items = list(await self.search(query.strip()))
+        except AlloyError as error:
+            status.update(f"{error.sentence} {error.remedy}")
+            return
+        self._show(items, query.strip())
+
+    def _show(self, items: list[PickItem], query: str) -> None:
+        status = self.query_one("#picker-status", Static)
+        if self.multiple:
+            results = self.query_one("#picker-results", SelectionList)
+            results.clear_options()
+            # Chosen items stay listed, so unlinking one never needs a search.
+            shown = list(self.chosen.values()) + [i for i in items if i.id not in self.chosen]
+            self._items = {i.id: i for i in shown}
+            results.add_options([Selection(i.label, i.id, i.id in self.chosen) for i in shown])
+        else:
+            options = self.query_one("#picker-results", OptionList)
+            options.clear_options()
+            self._items = {i.id: i for i in items}
+            options.add_options([Option(i.label, id=i.id) for i in items])
+            if items:
+                options.highlighted = 0
+        if not items:
+            status.update(f"Nothing matches '{query}'." if query else "Nothing to pick from.")
+        else:
+            status.update(f"{len(items)} found" + (" · space toggles" if self.multiple else ""))
+
+    @on(SelectionList.SelectedChanged, "#picker-results")
+    def _toggled(self, event: SelectionList.SelectedChanged[str]) -> None:
+        selected = set(event.selection_list.selected)
+        for item_id, item in self._items.items():
+            if item_id in selected:
+                self.chosen[item_id] = item
+            else:
+                self.chosen.pop(item_id, None)
+
+    @on(OptionList.OptionSelected, "#picker-results")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        item = self._items.get(event.option.id or "")
+        if item is not None:
+            self.dismiss([item])
+
+    def action_focus_results(self) -> None:
+        self.query_one("#picker-results").focus()
+
+    @on(Button.Pressed, "#confirm")
+    def action_done(self) -> None:
+        if self.multiple:
+            self.dismiss(list(self.chosen.values()))
+            return
+        options = self.query_one("#picker-results", OptionList)
+        if options.highlighted is not None:
+            option = options.get_option_at_index(options.highlighted)
+            item = self._items.get(option.id or "")
+            if item is not None:
+                self.dismiss([item])
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+PICK_PAGE_SIZE = 25
+
+
+def _item(obj: Mapping[str, Any]) -> PickItem:
+    icon = object_icon(obj)
+    title = object_title(obj)
+    return PickItem(str(obj["id"]), f"{icon} {title}" if icon else title)
+
+
+def search_workspace(notion: NotionAPI, kind: Literal["page", "database"]) -> SearchFunction:
+    """Pages or databases of the workspace whose title contains the query (Notion's search)."""
+
+    async def search(query: str) -> list[PickItem]:
+        found = await notion.search(query, filter_object=kind, page_size=PICK_PAGE_SIZE)
+        return [_item(obj) for obj in found.results if not is_trashed(obj)]
+
+    return search
+
+
+def search_database(notion: NotionAPI, database_id: str) -> SearchFunction:
+    """Rows of one database whose title contains the query (a relation's candidates)."""
+    title_name: list[str] = []
+
+    async def search(query: str) -> list[PickItem]:
+        if not title_name:
+            title_name.append(title_property_name(await notion.get_database(database_id)))
+        condition = {"property": title_name[0], "title": {"contains": query}} if query else None
+        found = await notion.query_database(database_id, filter=condition, page_size=PICK_PAGE_SIZE)
+        return [_item(obj) for obj in found.results]
+
+    return search

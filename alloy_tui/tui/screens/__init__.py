@@ -1,0 +1,32 @@
+"""AlloyScreen: the base of every full screen (status bar on top, footer at the bottom)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import getters
+from textual.app import ComposeResult
+from textual.screen import Screen, ScreenResultType
+from textual.widgets import Footer
+
+from alloy_tui.tui.app import AlloyApp
+from alloy_tui.tui.widgets.status_bar import StatusBar
+
+
+class AlloyScreen(Screen[ScreenResultType]):
+    """Subclasses implement `compose_body()` (not `compose`) and set `HELP` (Markdown, shown
+    on F1 with the screen's keys). `self.app` is typed as AlloyApp; `self.app.state` is the
+    shared AppState."""
+
+    app = getters.app(AlloyApp)
+
+    HELP: ClassVar[str | None] = None
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        yield from self.compose_body()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        """The screen's own widgets, between the status bar and the footer."""
+        yield from ()

@@ -1,0 +1,187 @@
+"""The Connections screen (the first one): list, pick, connect, delete Alloy connections."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Label, Static
+
+from alloy_tui.alloy.errors import AlloyError
+from alloy_tui.state import relative_time
+from alloy_tui.tui.messages import ConnectionsChanged
+from alloy_tui.tui.modals.confirm import ConfirmModal
+from alloy_tui.tui.screens import AlloyScreen
+
+ACTIVE_MARK = "●"
+
+
+class ConnectionsScreen(AlloyScreen[None]):
+    """Every Notion connection of the Alloy user; the active one is marked."""
+
+    TITLE = "Connections"
+    HELP = """\
+A **connection** is one Notion workspace connected to your Alloy user through OAuth.
+Everything the app reads or writes goes through the **active** connection (marked ●).
+
+- **Enter** makes the highlighted connection active and saves it in the config file,
+  so the next start uses it too.
+- **c** connects a new workspace: the app shows the OAuth link (press **y** to copy it),
+  opens a browser where there is one, and waits for Notion to send you back.
+- **d** deletes the highlighted connection in Alloy (it asks first).
+- **/** or **s** searches the active workspace.
+"""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "pick", "Use", id="connections.pick", tooltip="Make it the active one"),
+        Binding("c", "app.connect", "Connect", id="connections.connect", tooltip="Connect Notion"),
+        Binding("d", "delete", "Delete", id="connections.delete", tooltip="Delete the connection"),
+        Binding("r", "refresh", "Refresh", id="connections.refresh", tooltip="List them again"),
+        Binding("slash,s", "app.search", "Search", id="connections.search", tooltip="Search pages"),
+        Binding("j", "cursor_down", "Down", show=False, id="connections.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="connections.up"),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        yield Label("Connections", classes="screen-title")
+        yield Static(
+            "Enter: use the highlighted connection · c: connect Notion · d: delete",
+            id="connections-hint",
+            classes="screen-hint",
+        )
+        yield Static("", id="connections-error", classes="error-state hidden", markup=False)
+        yield Static(
+            "No Notion connection yet. Press c to connect a Notion workspace.",
+            id="connections-empty",
+            classes="empty-state hidden",
+        )
+        table: DataTable[str | Text] = DataTable(
+            id="connections-table", cursor_type="row", zebra_stripes=True
+        )
+        table.add_column("", key="active", width=1)
+        table.add_column("Name", key="name", width=30)
+        table.add_column("Connector", key="connector", width=10)
+        table.add_column("Workspace", key="workspace", width=24)
+        table.add_column("Created", key="created", width=14)
+        table.add_column("Id", key="id", width=24)
+        yield table
+
+    @property
+    def table(self) -> DataTable[str | Text]:
+        return self.query_one("#connections-table", DataTable)
+
+    def on_mount(self) -> None:
+        self.app.connections_signal.subscribe(self, self._connections_changed)
+        self.table.focus()
+        self.load()
+
+    @work(exclusive=True, group="connections")
+    async def load(self) -> None:
+        self.table.loading = True
+        try:
+            await self.app.state.refresh_connections()
+        except AlloyError as error:
+            # Shown in place, above the (empty) table; a notification would only repeat it.
+            self._show_error(f"{error.sentence} {error.remedy}")
+            return
+        finally:
+            self.table.loading = False
+        self._show_error(None)
+        self.app.connections_changed("listed")
+
+    def _show_error(self, text: str | None) -> None:
+        error = self.query_one("#connections-error", Static)
+        error.update(text or "")
+        error.set_class(not text, "hidden")
+
+    def _connections_changed(self, _change: ConnectionsChanged) -> None:
+        self.render_rows()
+
+    def render_rows(self) -> None:
+        """Redraw the table from AppState, keeping the cursor on the same connection."""
+        state = self.app.state
+        table = self.table
+        highlighted = self.highlighted_id()
+        active = state.active_connection
+        now = state.now()
+        table.clear()
+        for connection in state.connections:
+            is_active = active is not None and connection.id == active.id
+            table.add_row(
+                Text(ACTIVE_MARK, style="bold green") if is_active else "",
+                Text(connection.name, style="bold") if is_active else connection.name,
+                connection.connector_id,
+                connection.workspace_name or "",
+                relative_time(connection.created_at, now),
+                connection.id,
+                key=connection.id,
+            )
+        self.query_one("#connections-empty").set_class(bool(state.connections), "hidden")
+        target = highlighted or (active.id if active else None)
+        # A just-deleted connection has no row: the cursor then stays where it was.
+        if target is not None and target in table.rows:
+            table.move_cursor(row=table.get_row_index(target), animate=False)
+
+    def highlighted_id(self) -> str | None:
+        table = self.table
+        if table.row_count == 0:
+            return None
+        try:
+            row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        except KeyError:
+            return None
+        return row_key.value
+
+    @on(DataTable.RowSelected, "#connections-table")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_pick()
+
+    def action_pick(self) -> None:
+        connection_id = self.highlighted_id()
+        if connection_id is not None:
+            self.app.switch_connection(connection_id)
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    def action_cursor_down(self) -> None:
+        self.table.action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.table.action_cursor_up()
+
+    def action_delete(self) -> None:
+        connection_id = self.highlighted_id()
+        connection = self.app.state.connection(connection_id) if connection_id else None
+        if connection is None:
+            return
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self.delete(connection.id, connection.name)
+
+        self.app.push_screen(
+            ConfirmModal(
+                "Delete this connection?",
+                f"“{connection.name}” ({connection.id}) will be deleted in Alloy. "
+                "The app can no longer reach that workspace until you connect it again.",
+                confirm="Delete",
+                cancel="Keep",
+                danger=True,
+            ),
+            answered,
+        )
+
+    @work(exclusive=True, group="connections")
+    async def delete(self, connection_id: str, name: str) -> None:
+        try:
+            await self.app.state.delete_connection(connection_id)
+        except AlloyError as error:
+            self.app.report_error(error, where="Delete connection")
+            return
+        self.app.connections_changed("deleted")
+        self.notify(f"Deleted the connection {name}.")

@@ -1,0 +1,330 @@
+"""DatabaseScreen: a database's rows as a table, paged as you scroll, filtered and sorted."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Static
+from textual.widgets.data_table import RowDoesNotExist
+
+from alloy_tui.alloy.errors import AlloyError, ValidationError
+from alloy_tui.notion.models import (
+    PropertySchema,
+    database_description,
+    database_title,
+    object_icon,
+    schema_from_database,
+)
+from alloy_tui.notion.values import display
+from alloy_tui.tui.modals.filter_builder import FilterBuilderModal, FilterSpec
+from alloy_tui.tui.modals.sort_builder import SortBuilderModal, sort_summary
+from alloy_tui.tui.screens import AlloyScreen
+
+PAGE_SIZE = 50
+"""Rows per query page: a screenful or two, so the first paint is quick."""
+PREFETCH_ROWS = 10
+"""Load the next page when the cursor comes this close to the last loaded row."""
+MAX_CELL = 40
+
+
+class DatabaseScreen(AlloyScreen[None]):
+    """Rows with the schema's columns (title first); Enter opens a row in the page editor."""
+
+    HELP: ClassVar[str] = """\
+## Database
+
+The database's rows, with a column per property (the title first). More rows load as you
+scroll down.
+
+- **Enter** opens the highlighted row in the page editor; **n** adds a new row.
+- **f** builds a filter: pick a property, then one of the conditions its type allows, then a
+  value; several conditions combine with *and* or *or*.
+- **s** sorts by properties or by created / last edited time, each ascending or descending.
+- **x** clears the filter and the sorts; **r** loads the rows again.
+- **j/k** move the cursor; **Esc** goes back.
+"""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="database.back", tooltip="Back"),
+        Binding("f", "filter", "Filter", id="database.filter", tooltip="Filter the rows"),
+        Binding("s", "sort", "Sort", id="database.sort", tooltip="Sort the rows"),
+        Binding("x", "clear", "Clear", id="database.clear", tooltip="Clear filter and sorts"),
+        Binding("n", "new_row", "New row", id="database.new", tooltip="Add a row (a new page)"),
+        Binding("r", "reload", "Reload", id="database.reload", tooltip="Load the rows again"),
+        Binding("j", "cursor_down", "Down", show=False, id="database.down", tooltip="Next row"),
+        Binding("k", "cursor_up", "Up", show=False, id="database.up", tooltip="Previous row"),
+    ]
+
+    def __init__(self, database_id: str) -> None:
+        super().__init__()
+        self.database_id = database_id
+        self.database: dict[str, Any] | None = None
+        self.schema: list[PropertySchema] = []
+        self.filter = FilterSpec()
+        self.sorts: list[dict[str, Any]] = []
+        self.next_cursor: str | None = None
+        self.has_more = False
+        self.loading_more = False
+        self.row_count = 0
+        self.names: dict[str, str] = {}
+        self._shown_once = False
+        self.title = "Database"
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="db-title", classes="screen-title", markup=False)
+        yield Static("", id="db-description", classes="screen-hint", markup=False)
+        yield Static("", id="db-query", markup=False)
+        yield Static("", id="db-error", classes="error-state hidden", markup=False)
+        table: DataTable[str] = DataTable(id="db-rows", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Static("", id="db-count", markup=False)
+
+    def on_mount(self) -> None:
+        self.load_database()
+
+    def on_screen_resume(self) -> None:
+        # Back from a row or a new page: show what changed, keeping the cursor's row.
+        if self._shown_once and self.database is not None:
+            self.run_query(keep_row=self._current_row_key())
+        self._shown_once = True
+
+    @property
+    def table(self) -> DataTable[str]:
+        return self.query_one("#db-rows", DataTable)
+
+    # ---- loading ---------------------------------------------------------------------
+
+    @work(exclusive=True, group="db-load")
+    async def load_database(self) -> None:
+        self.table.loading = True
+        try:
+            database = await self.app.state.notion.get_database(self.database_id)
+        except AlloyError as error:
+            self.table.loading = False
+            self._show_error(error)
+            self.app.report_error(error, where="Open database")
+            return
+        self.database = database
+        self.schema = schema_from_database(database)
+        icon = object_icon(database)
+        title = database_title(database)
+        self.title = title
+        self.query_one("#db-title", Static).update(f"{icon} {title}" if icon else title)
+        description = database_description(database)
+        self.query_one("#db-description", Static).update(description)
+        self.query_one("#db-description").display = bool(description)
+        table = self.table
+        table.clear(columns=True)
+        for prop in self.schema:
+            table.add_column(prop.name, key=prop.id)
+        self._refresh_summary()
+        self.load_names()
+        self.run_query()
+
+    @work(exclusive=True, group="db-names")
+    async def load_names(self) -> None:
+        """People's names for the people columns (listed once per connection)."""
+        wanted = {"people", "created_by", "last_edited_by"}
+        if not any(p.type in wanted for p in self.schema):
+            return
+        try:
+            users = await self.app.state.users()
+        except AlloyError:
+            return
+        self.names.update({str(u["id"]): str(u.get("name") or "") for u in users if u.get("id")})
+
+    def _current_row_key(self) -> str | None:
+        table = self.table
+        if table.row_count == 0:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        except Exception:  # the cursor can sit past the end while rows are replaced
+            return None
+        return key.value
+
+    @work(exclusive=True, group="db-query")
+    async def run_query(self, keep_row: str | None = None) -> None:
+        """The first page of rows for the current filter and sorts (replaces the table)."""
+        self.workers.cancel_group(self, "db-more")
+        self.loading_more = False
+        table = self.table
+        table.loading = True
+        try:
+            result = await self.app.state.notion.query_database(
+                self.database_id,
+                filter=self.filter.to_notion(),
+                sorts=self._sorts(),
+                page_size=PAGE_SIZE,
+            )
+        except AlloyError as error:
+            table.loading = False
+            self._query_failed(error)
+            return
+        table.loading = False
+        self._show_error(None)
+        table.clear()
+        self.row_count = 0
+        self._add_rows(result.results)
+        self.next_cursor, self.has_more = result.next_cursor, result.has_more
+        self._refresh_count()
+        if keep_row is not None:
+            # The row may be gone (trashed) or past the first page: then the cursor stays.
+            with contextlib.suppress(RowDoesNotExist):
+                table.move_cursor(row=table.get_row_index(keep_row))
+
+    @work(exclusive=True, group="db-more")
+    async def load_more(self) -> None:
+        if not self.has_more or self.next_cursor is None:
+            return
+        self.loading_more = True
+        self._refresh_count()
+        try:
+            result = await self.app.state.notion.query_database(
+                self.database_id,
+                filter=self.filter.to_notion(),
+                sorts=self._sorts(),
+                start_cursor=self.next_cursor,
+                page_size=PAGE_SIZE,
+            )
+        except AlloyError as error:
+            self.loading_more = False
+            self._refresh_count()
+            self.app.report_error(error, where="More rows")
+            return
+        self.loading_more = False
+        self._add_rows(result.results)
+        self.next_cursor, self.has_more = result.next_cursor, result.has_more
+        self._refresh_count()
+
+    def _sorts(self) -> list[Mapping[str, Any]] | None:
+        return list(self.sorts) or None
+
+    def _add_rows(self, pages: list[dict[str, Any]]) -> None:
+        table = self.table
+        for page in pages:
+            key = str(page.get("id"))
+            if key in table.rows:
+                continue
+            props = page.get("properties") or {}
+            cells = []
+            for prop in self.schema:
+                text = display(props.get(prop.name), names=self.names)
+                if len(text) > MAX_CELL:
+                    text = text[: MAX_CELL - 1] + "…"
+                if prop.type == "title":
+                    icon = object_icon(page)
+                    text = f"{icon} {text}" if icon else (text or "Untitled")
+                cells.append(text)
+            table.add_row(*cells, key=key)
+            self.row_count += 1
+
+    def _refresh_count(self) -> None:
+        more = (
+            " · loading more…" if self.loading_more else (" · more below" if self.has_more else "")
+        )
+        rows = f"{self.row_count} row" + ("" if self.row_count == 1 else "s")
+        self.query_one("#db-count", Static).update(rows + more)
+
+    def _refresh_summary(self) -> None:
+        parts = []
+        if self.filter:
+            parts.append(f"Filter: {self.filter.summary()}")
+        if self.sorts:
+            parts.append(f"Sort: {sort_summary(self.sorts)}")
+        text = "  ·  ".join(parts) if parts else "All rows · f filter · s sort"
+        self.query_one("#db-query", Static).update(text)
+
+    def _show_error(self, error: BaseException | None) -> None:
+        banner = self.query_one("#db-error", Static)
+        if error is None:
+            banner.update("")
+        else:
+            sentence = getattr(error, "sentence", str(error))
+            remedy = getattr(error, "remedy", "")
+            banner.update(f"{sentence}\n{remedy}" if remedy else sentence)
+        banner.set_class(error is None, "hidden")
+
+    def _query_failed(self, error: AlloyError) -> None:
+        if isinstance(error, ValidationError) and (self.filter or self.sorts):
+            # The filter or sort is what Notion refused: say so right above the table.
+            self._show_error(
+                ValidationError(
+                    f"Notion refused this filter or sort: {error.sentence}",
+                    remedy="Press f or s to change it, or x to clear both.",
+                )
+            )
+            return
+        self._show_error(error)
+        self.app.report_error(error, where="Query")
+
+    # ---- paging ----------------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#db-rows")
+    def _near_end(self, event: DataTable.RowHighlighted) -> None:
+        if (
+            self.has_more
+            and not self.loading_more
+            and event.cursor_row >= self.table.row_count - PREFETCH_ROWS
+        ):
+            self.load_more()
+
+    @on(DataTable.RowSelected, "#db-rows")
+    def _open_row(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value:
+            self.app.open_page(event.row_key.value)
+
+    # ---- actions ---------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_cursor_down(self) -> None:
+        self.table.action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.table.action_cursor_up()
+
+    def action_filter(self) -> None:
+        if self.database is None:
+            return
+        users = [(uid, name) for uid, name in self.names.items() if name]
+
+        def chosen(spec: FilterSpec | None) -> None:
+            if spec is not None:
+                self.filter = spec
+                self._refresh_summary()
+                self.run_query()
+
+        self.app.push_screen(FilterBuilderModal(self.schema, self.filter, users=users), chosen)
+
+    def action_sort(self) -> None:
+        if self.database is None:
+            return
+
+        def chosen(sorts: list[dict[str, Any]] | None) -> None:
+            if sorts is not None:
+                self.sorts = sorts
+                self._refresh_summary()
+                self.run_query()
+
+        self.app.push_screen(SortBuilderModal(self.schema, self.sorts), chosen)
+
+    def action_clear(self) -> None:
+        if not self.filter and not self.sorts:
+            return
+        self.filter = FilterSpec()
+        self.sorts = []
+        self._refresh_summary()
+        self.run_query()
+
+    def action_reload(self) -> None:
+        self.run_query(keep_row=self._current_row_key())
+
+    def action_new_row(self) -> None:
+        self.app.new_page({"type": "database_id", "database_id": self.database_id})

@@ -1,0 +1,432 @@
+"""The Search screen: find pages and databases by title, stream results in as the user scrolls."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar, Literal
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.timer import Timer
+from textual.widgets import DataTable, Input, Label, Select, Static
+
+from alloy_tui.alloy.errors import AlloyError, ConnectionNotFoundError
+from alloy_tui.state import object_icon, object_title, parse_time, relative_time
+from alloy_tui.tui.messages import ConnectionsChanged
+from alloy_tui.tui.screens import AlloyScreen
+
+FilterKind = Literal["all", "page", "database"]
+FILTERS: tuple[tuple[str, FilterKind], ...] = (
+    ("All", "all"),
+    ("Pages", "page"),
+    ("Databases", "database"),
+)
+DEBOUNCE_SECONDS = 0.25
+PAGE_SIZE = 100
+LOAD_AHEAD_ROWS = 20
+"""Fetch the next page when the cursor comes this close to the last loaded row."""
+UNRESOLVED_PARENT = "…"
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What the user asked for: the text, the kind filter and the sort direction."""
+
+    text: str
+    kind: FilterKind
+    descending: bool
+
+    @property
+    def filter_object(self) -> Literal["page", "database"] | None:
+        return None if self.kind == "all" else self.kind
+
+
+@dataclass
+class _Results:
+    """The results loaded so far for one query, and where the next page starts."""
+
+    query: SearchQuery
+    generation: int
+    objects: dict[str, dict[str, Any]]
+    next_cursor: str | None = None
+    has_more: bool = False
+    loading: bool = False
+    failed: bool = False
+
+
+class SearchScreen(AlloyScreen[None]):
+    """Type to search titles; Enter opens a page in the editor or a database as a table."""
+
+    TITLE = "Search"
+    HELP = """\
+Search the titles of every page and database shared with the active connection.
+
+- Type to search: the request goes out a quarter of a second after you stop typing,
+  and a newer query cancels the older one. An empty query lists everything.
+- **Down** or **Tab** moves into the results; **Enter** opens a page in the editor or a
+  database as a table.
+- **f** cycles the filter (all, pages, databases); **o** flips the sort by last edit.
+- Results arrive a page at a time as you scroll.
+- **/** goes back to the search field; **Esc** goes back to the connections.
+
+Nothing found? Notion only shows what is shared with the integration: in Notion, open the
+page's ••• menu → Connections and add the integration.
+"""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="search.back", tooltip="Back to connections"),
+        Binding("slash", "focus_input", "Search", id="search.focus", tooltip="Type a query"),
+        Binding("f", "cycle_filter", "Filter", id="search.filter", tooltip="All/pages/databases"),
+        Binding("o", "toggle_sort", "Sort", id="search.sort", tooltip="Newest or oldest first"),
+        Binding("n", "app.new_page", "New page", id="search.new", tooltip="Create a page"),
+        Binding("down", "results", "Results", show=False, id="search.results"),
+        Binding("j", "cursor_down", "Down", show=False, id="search.down"),
+        Binding("G", "cursor_last", "Last", show=False, id="search.last"),
+        Binding("g", "cursor_first", "First", show=False, id="search.first"),
+        Binding("k", "cursor_up", "Up", show=False, id="search.up"),
+    ]
+
+    def __init__(self, query: str = "") -> None:
+        super().__init__()
+        self.initial_query = query
+        self.kind: FilterKind = "all"
+        self.descending = True
+        self._generation = 0
+        self._debounce: Timer | None = None
+        self._results: _Results | None = None
+        self._pending_parents: dict[str, list[str]] = {}
+        """Parent key -> ids of the rows waiting for its title."""
+        self._parents_of: dict[str, Mapping[str, Any]] = {}
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="search-bar"):
+            yield Input(
+                value=self.initial_query,
+                placeholder="Search page and database titles…",
+                id="search-input",
+            )
+            yield Select(
+                [(label, value) for label, value in FILTERS],
+                value="all",
+                allow_blank=False,
+                id="search-filter",
+            )
+            yield Label(self._sort_label(), id="search-sort")
+        yield Label("", id="search-summary")
+        yield Static("", id="search-error", classes="error-state hidden", markup=False)
+        yield Static("", id="search-empty", classes="empty-state hidden", markup=False)
+        table: DataTable[str | Text] = DataTable(
+            id="search-results", cursor_type="row", zebra_stripes=True
+        )
+        table.add_column("Title", key="title", width=52)
+        table.add_column("Kind", key="kind", width=8)
+        table.add_column("Parent", key="parent", width=30)
+        table.add_column("Last edited", key="edited", width=14)
+        yield table
+
+    @property
+    def input(self) -> Input:
+        return self.query_one("#search-input", Input)
+
+    @property
+    def table(self) -> DataTable[str | Text]:
+        return self.query_one("#search-results", DataTable)
+
+    def on_mount(self) -> None:
+        self.app.connections_signal.subscribe(self, self._connection_changed)
+        self.input.focus()
+        self.run_search()
+
+    def _connection_changed(self, change: ConnectionsChanged) -> None:
+        if change.reason in ("picked", "connected", "deleted"):
+            self.run_search()
+
+    # ---- the query -------------------------------------------------------------------
+
+    def current_query(self) -> SearchQuery:
+        return SearchQuery(self.input.value.strip(), self.kind, self.descending)
+
+    @on(Input.Changed, "#search-input")
+    def _typed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(DEBOUNCE_SECONDS, self.run_search, name="search-debounce")
+
+    @on(Input.Submitted, "#search-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        results = self._results
+        if results is None or results.failed or results.query != self.current_query():
+            self.run_search()
+        if self.table.row_count:
+            self.table.focus()
+
+    @on(Select.Changed, "#search-filter")
+    def _filter_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        value = event.value
+        if value in ("all", "page", "database") and value != self.kind:
+            self.kind = value
+            self.run_search()
+
+    def action_cycle_filter(self) -> None:
+        kinds = [value for _, value in FILTERS]
+        self.query_one("#search-filter", Select).value = kinds[
+            (kinds.index(self.kind) + 1) % len(kinds)
+        ]
+
+    def action_toggle_sort(self) -> None:
+        self.descending = not self.descending
+        self.query_one("#search-sort", Label).update(self._sort_label())
+        self.run_search()
+
+    def _sort_label(self) -> str:
+        return "↓ last edited, newest" if self.descending else "↑ last edited, oldest"
+
+    def run_search(self) -> None:
+        """Start the query in the input from its first page (a newer one cancels this one)."""
+        if self._debounce is not None:
+            self._debounce.stop()
+            self._debounce = None
+        self._generation += 1
+        self._results = _Results(self.current_query(), self._generation, {})
+        self._pending_parents.clear()
+        self._parents_of.clear()
+        self.table.clear()
+        self._set_state(summary="Searching…")
+        self._load_page(self._results)
+
+    def _maybe_load_more(self) -> None:
+        results = self._results
+        if results is None or not results.has_more or results.loading or results.failed:
+            return
+        if self.table.cursor_row >= self.table.row_count - LOAD_AHEAD_ROWS:
+            self._load_page(results)
+
+    @work(exclusive=True, group="search")
+    async def _load_page(self, results: _Results) -> None:
+        results.loading = True
+        first = not results.objects
+        try:
+            page = await self.app.state.notion.search(
+                results.query.text,
+                filter_object=results.query.filter_object,
+                sort_descending=results.query.descending,
+                start_cursor=results.next_cursor,
+                page_size=PAGE_SIZE,
+            )
+        except AlloyError as error:
+            results.loading = False
+            if results.generation == self._generation:
+                results.failed = True
+                self._show_error(error, first=first)
+            return
+        results.loading = False
+        if results.generation != self._generation:
+            return  # a newer query started while this page was on the way
+        results.next_cursor = page.next_cursor
+        results.has_more = page.has_more and page.next_cursor is not None
+        self.add_results(page.results)
+        self._update_summary()
+        # A short first page may not fill the window: keep the cursor's look-ahead honest.
+        self._maybe_load_more()
+
+    def add_results(self, objects: list[dict[str, Any]]) -> None:
+        """Append one page of search results as rows (parents resolved later)."""
+        results = self._results
+        if results is None:
+            return
+        state = self.app.state
+        now = state.now()
+        new: list[dict[str, Any]] = []
+        for obj in objects:
+            object_id = obj.get("id")
+            if isinstance(object_id, str) and object_id not in results.objects:
+                results.objects[object_id] = obj
+                state.remember_title(obj)
+                new.append(obj)
+        for obj in new:
+            parent = obj.get("parent")
+            parent = parent if isinstance(parent, Mapping) else {}
+            label = state.cached_parent_label(parent)
+            if label is None:
+                key = _parent_key(parent)
+                self._pending_parents.setdefault(key, []).append(obj["id"])
+                self._parents_of[key] = parent
+                label = UNRESOLVED_PARENT
+            self.table.add_row(*_row_cells(obj, label, now), key=obj["id"])
+        # Titles of this page may name parents of rows already waiting.
+        self._fill_known_parents()
+        if self._pending_parents:
+            self._resolve_parents()
+
+    def _fill_known_parents(self) -> None:
+        state = self.app.state
+        for key in list(self._pending_parents):
+            label = state.cached_parent_label(self._parents_of[key])
+            if label is not None:
+                self._set_parent_cells(self._pending_parents.pop(key), label)
+
+    def _set_parent_cells(self, row_ids: list[str], label: str) -> None:
+        for row_id in row_ids:
+            if _has_row(self.table, row_id):
+                self.table.update_cell(row_id, "parent", label)
+
+    @work(exclusive=True, group="search-parents")
+    async def _resolve_parents(self) -> None:
+        """Fetch the titles of unknown parents one at a time, the first rows first."""
+        state = self.app.state
+        generation = self._generation
+        while self._pending_parents and generation == self._generation:
+            key = next(iter(self._pending_parents))
+            parent = self._parents_of[key]
+            try:
+                label = await state.parent_label(parent)
+            except AlloyError:
+                # A parent not shared with the integration has no title we may show.
+                label = "(not shared)"
+            if generation != self._generation:
+                return
+            self._set_parent_cells(self._pending_parents.pop(key, []), label)
+
+    # ---- states ----------------------------------------------------------------------
+
+    def _set_state(self, *, summary: str, empty: str | None = None) -> None:
+        self.query_one("#search-summary", Label).update(summary)
+        error = self.query_one("#search-error", Static)
+        error.add_class("hidden")
+        error.update("")
+        empty_state = self.query_one("#search-empty", Static)
+        empty_state.update(empty or "")
+        empty_state.set_class(empty is None, "hidden")
+
+    def _update_summary(self) -> None:
+        results = self._results
+        if results is None:
+            return
+        count = len(results.objects)
+        singular, plural = {
+            "all": ("result", "results"),
+            "page": ("page", "pages"),
+            "database": ("database", "databases"),
+        }[results.query.kind]
+        what = singular if count == 1 else plural
+        if count == 0:
+            text = results.query.text
+            kind = {"all": "pages or databases", "page": "pages", "database": "databases"}[
+                results.query.kind
+            ]
+            empty = (
+                f"No {kind} match “{text}”. Check the spelling, "
+                "or share the page with the integration in Notion."
+                if text
+                else f"No {kind} are shared with this connection yet. In Notion, open a "
+                "page's ••• menu → Connections and add the integration."
+            )
+            self._set_state(summary=f"0 {what}", empty=empty)
+            return
+        more = " · scroll for more" if results.has_more else ""
+        self._set_state(summary=f"{count} {what}{more}")
+
+    def _show_error(self, error: AlloyError, *, first: bool) -> None:
+        if isinstance(error, ConnectionNotFoundError):
+            self.app.report_error(error, where="Search")
+        message = self.query_one("#search-error", Static)
+        where = "Search failed" if first else "Loading more results failed"
+        message.update(
+            f"{where}: {error.sentence}\n{error.remedy} Press Enter in the field to retry."
+        )
+        message.remove_class("hidden")
+        self.query_one("#search-summary", Label).update(
+            f"{len(self._results.objects) if self._results else 0} results so far"
+        )
+
+    # ---- moving and opening ----------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#search-results")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._maybe_load_more()
+
+    @on(DataTable.RowSelected, "#search-results")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        object_id = event.row_key.value
+        results = self._results
+        if object_id is None or results is None or object_id not in results.objects:
+            return
+        self.open_object(results.objects[object_id])
+
+    def open_object(self, obj: Mapping[str, Any]) -> None:
+        object_id = str(obj["id"])
+        if obj.get("object") == "database":
+            self.app.open_database(object_id)
+        else:
+            self.app.open_page(object_id)
+
+    def action_results(self) -> None:
+        """Down in the search field moves into the results."""
+        if self.table.row_count:
+            self.table.focus()
+
+    def action_focus_input(self) -> None:
+        self.input.focus()
+
+    def action_back(self) -> None:
+        if self.input.has_focus and self.input.value:
+            self.input.value = ""
+            return
+        self.app.action_connections()
+
+    def action_cursor_down(self) -> None:
+        self.table.action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.table.action_cursor_up()
+
+    def action_cursor_last(self) -> None:
+        self.table.focus()
+        self.table.action_scroll_bottom()
+
+    def action_cursor_first(self) -> None:
+        self.table.focus()
+        self.table.action_scroll_top()
+
+    def on_mouse_scroll_down(self) -> None:
+        """Scrolling with the wheel does not move the cursor: check what is visible instead."""
+        table = self.table
+        if table.scroll_y + table.size.height >= table.row_count - LOAD_AHEAD_ROWS:
+            results = self._results
+            if results is not None and results.has_more and not results.loading:
+                self._load_page(results)
+
+
+def _has_row(table: DataTable[Any], row_id: str) -> bool:
+    try:
+        table.get_row_index(row_id)
+    except Exception:
+        return False
+    return True
+
+
+def _parent_key(parent: Mapping[str, Any]) -> str:
+    kind = str(parent.get("type", ""))
+    return f"{kind}:{parent.get(kind, '')}"
+
+
+def _row_cells(obj: Mapping[str, Any], parent: str, now: datetime) -> tuple[str | Text, ...]:
+    is_database = obj.get("object") == "database"
+    icon = object_icon(obj) or ("▦" if is_database else "▤")
+    title = object_title(obj) or "Untitled"
+    return (
+        Text(f"{icon} {title}", overflow="ellipsis", no_wrap=True),
+        "database" if is_database else "page",
+        parent,
+        relative_time(parse_time(obj.get("last_edited_time")), now),
+    )

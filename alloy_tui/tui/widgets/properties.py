@@ -1,0 +1,437 @@
+"""Property editors: one field per Notion property, by type, and the form that holds them."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static
+from textual.widgets.selection_list import Selection
+
+from alloy_tui.notion.models import PropertySchema
+from alloy_tui.notion.values import (
+    PropertyValueError,
+    diff_properties,
+    display,
+    editor_value,
+    empty_editor_value,
+    parse_value,
+)
+
+TYPE_LABELS: dict[str, str] = {
+    "title": "title",
+    "rich_text": "text",
+    "number": "number",
+    "select": "select",
+    "multi_select": "multi-select",
+    "status": "status",
+    "date": "date",
+    "checkbox": "checkbox",
+    "url": "URL",
+    "email": "email",
+    "phone_number": "phone",
+    "people": "people",
+    "relation": "relation",
+    "files": "files (URLs)",
+    "formula": "formula",
+    "rollup": "rollup",
+    "created_time": "created time",
+    "last_edited_time": "last edited time",
+    "created_by": "created by",
+    "last_edited_by": "last edited by",
+    "unique_id": "ID",
+}
+
+PLACEHOLDERS: dict[str, str] = {
+    "number": "a number, e.g. 3 or 2.5",
+    "date": "YYYY-MM-DD [HH:MM]  (range: start → end)",
+    "url": "https://…",
+    "email": "name@example.com",
+    "phone_number": "+1 555 0100",
+    "files": "https://… (several separated by spaces)",
+    "title": "Untitled",
+}
+
+RelationPicker = Callable[["PropertyField"], Awaitable[None]]
+"""Called when the user asks to edit a relation; it updates the field with set_relation."""
+
+
+@dataclass(frozen=True)
+class UserChoice:
+    id: str
+    name: str
+
+
+def user_choices(users: Iterable[Mapping[str, Any]]) -> list[UserChoice]:
+    """Workspace users as choices: people first (by name), then bots."""
+    people = [u for u in users if u.get("type", "person") == "person" and u.get("id")]
+    return [
+        UserChoice(str(u["id"]), str(u.get("name") or u["id"]))
+        for u in sorted(people, key=lambda u: str(u.get("name") or ""))
+    ]
+
+
+class PropertyField(Vertical):
+    """A property's label, its editor widget (or read-only text) and its error line."""
+
+    class Changed(Message):
+        """The field's value changed (in either direction: also back to the original)."""
+
+        def __init__(self, field: PropertyField) -> None:
+            super().__init__()
+            self.field = field
+
+        @property
+        def control(self) -> PropertyField:
+            return self.field
+
+    class RelationRequested(Message):
+        """The user pressed the relation field's button: the screen opens a picker."""
+
+        def __init__(self, field: PropertyField) -> None:
+            super().__init__()
+            self.field = field
+
+        @property
+        def control(self) -> PropertyField:
+            return self.field
+
+    def __init__(
+        self,
+        schema: PropertySchema,
+        value: Mapping[str, Any] | None,
+        *,
+        users: Sequence[UserChoice] = (),
+        names: Mapping[str, str] | None = None,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id, classes=f"property-field -type-{schema.type}")
+        self.schema = schema
+        self.value_object: Mapping[str, Any] | None = value
+        self.original: Any = (
+            editor_value(value, schema.type) if value else empty_editor_value(schema.type)
+        )
+        self._users = list(users)
+        self._names: dict[str, str] = dict(names or {})
+        self._relation_ids: list[str] = list(self.original) if schema.type == "relation" else []
+        if schema.read_only:
+            self.add_class("-read-only")
+
+    # ---- compose ---------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        kind = self.schema.type
+        with Horizontal(classes="property-label-row"):
+            yield Label(self.schema.name, classes="property-name", markup=False)
+            yield Label(TYPE_LABELS.get(kind, kind.replace("_", " ")), classes="property-type")
+            if self.schema.read_only:
+                yield Label("read-only", classes="property-read-only")
+            yield Label("●", classes="property-dirty")
+        yield from self._compose_editor()
+        yield Static("", classes="property-error", markup=False)
+
+    def _compose_editor(self) -> ComposeResult:
+        schema, kind, original = self.schema, self.schema.type, self.original
+        if schema.read_only:
+            yield Static(
+                display(self.value_object, names=self._names) or "—",
+                classes="property-value",
+                markup=False,
+            )
+        elif kind == "checkbox":
+            yield Checkbox("", value=bool(original), classes="property-editor", compact=True)
+        elif kind in ("select", "status"):
+            options = list(schema.options)
+            if original and original not in options:
+                options.append(original)
+            yield Select(
+                [(name, name) for name in options],
+                value=original if original else Select.NULL,
+                allow_blank=kind == "select" or not original,
+                prompt="(none)" if kind == "select" else "Choose a status",
+                classes="property-editor",
+                compact=True,
+            )
+        elif kind == "multi_select":
+            names = list(schema.options) + [n for n in original if n not in schema.options]
+            yield SelectionList[str](
+                *(Selection(n, n, n in original) for n in names),
+                classes="property-editor",
+                compact=True,
+            )
+        elif kind == "people":
+            yield SelectionList[str](
+                *self._people_selections(self._users), classes="property-editor", compact=True
+            )
+        elif kind == "relation":
+            with Horizontal(classes="relation-row"):
+                yield Static(self._relation_text(), classes="relation-value", markup=False)
+                yield Button("Link pages…", classes="relation-edit", compact=True)
+        else:
+            yield Input(
+                value=str(original or ""),
+                placeholder=PLACEHOLDERS.get(kind, ""),
+                classes="property-editor",
+                compact=True,
+            )
+
+    def _people_selections(self, users: Sequence[UserChoice]) -> list[Selection[str]]:
+        known = {u.id for u in users}
+        chosen = set(self.original) | set(self._current_people())
+        out = [Selection(u.name, u.id, u.id in chosen) for u in users]
+        # People set on the page but not listed (e.g. guests) stay selectable and selected.
+        out += [Selection(self._names.get(uid, uid[:8]), uid, True) for uid in chosen - known]
+        return out
+
+    def _current_people(self) -> list[str]:
+        if not self.is_mounted:
+            return []
+        lists = self.query(SelectionList)
+        return list(lists.first().selected) if lists else []
+
+    # ---- values ----------------------------------------------------------------------
+
+    @property
+    def editor(self) -> Widget | None:
+        found = self.query(".property-editor")
+        return found.first() if found else None
+
+    @property
+    def value(self) -> Any:
+        """The editor's current value, in values.editor_value's form."""
+        kind = self.schema.type
+        if self.schema.read_only or not self.is_mounted:
+            return self.original
+        if kind == "relation":
+            return list(self._relation_ids)
+        editor = self.editor
+        if isinstance(editor, Checkbox):
+            return editor.value
+        if isinstance(editor, Select):
+            return "" if editor.value is Select.NULL else str(editor.value)
+        if isinstance(editor, SelectionList):
+            selected = [str(v) for v in editor.selected]
+            return sorted(selected) if kind == "people" else selected
+        if isinstance(editor, Input):
+            return editor.value
+        return self.original
+
+    @property
+    def changed(self) -> bool:
+        if self.schema.read_only:
+            return False
+        now, before = self.value, self.original
+        if self.schema.type in ("people", "relation", "multi_select"):
+            return sorted(now) != sorted(before)
+        if isinstance(now, str) and isinstance(before, str):
+            return now.strip() != before.strip()
+        return bool(now != before)
+
+    def request_value(self) -> dict[str, Any]:
+        """The validated request value; raises PropertyValueError naming this property."""
+        return parse_value(self.schema, self.value, original=self.value_object)
+
+    def set_error(self, message: str | None) -> None:
+        self.set_class(bool(message), "-error")
+        self.query_one(".property-error", Static).update(message or "")
+
+    def commit(self, value: Mapping[str, Any] | None) -> None:
+        """The page was saved: `value` is the new original; the editor keeps what it shows."""
+        self.value_object = value
+        self.original = (
+            editor_value(value, self.schema.type) if value else empty_editor_value(self.schema.type)
+        )
+        if self.schema.read_only and self.is_mounted:
+            self.query_one(".property-value", Static).update(
+                display(value, names=self._names) or "—"
+            )
+        self._refresh_dirty()
+
+    def set_users(self, users: Sequence[UserChoice]) -> None:
+        """The workspace's users arrived: fill the people list, keeping the selection."""
+        self._users = list(users)
+        self._names.update({u.id: u.name for u in users})
+        if self.schema.type == "people" and not self.schema.read_only and self.is_mounted:
+            editor = self.query_one(SelectionList)
+            selections = self._people_selections(self._users)
+            editor.clear_options()
+            editor.add_options(selections)
+        elif self.schema.read_only and self.is_mounted:
+            self.commit(self.value_object)
+
+    def set_names(self, names: Mapping[str, str]) -> None:
+        """Titles of related pages (or names of users) became known."""
+        self._names.update(names)
+        if self.is_mounted and self.schema.type == "relation":
+            self.query_one(".relation-value", Static).update(self._relation_text())
+
+    def set_relation(self, ids: Sequence[str], names: Mapping[str, str] | None = None) -> None:
+        self._relation_ids = list(ids)
+        if names:
+            self._names.update(names)
+        if self.is_mounted:
+            self.query_one(".relation-value", Static).update(self._relation_text())
+        self._on_editor_changed()
+
+    @property
+    def relation_ids(self) -> list[str]:
+        return list(self._relation_ids)
+
+    def _relation_text(self) -> str:
+        if not self._relation_ids:
+            return "(no linked pages)"
+        return ", ".join(self._names.get(i, "…") for i in self._relation_ids)
+
+    def focus_editor(self) -> bool:
+        target = self.query(".property-editor, .relation-edit")
+        if target and target.first().focusable:
+            target.first().focus()
+            return True
+        return False
+
+    # ---- events ----------------------------------------------------------------------
+
+    def _refresh_dirty(self) -> None:
+        self.set_class(self.changed, "-dirty")
+
+    def _on_editor_changed(self) -> None:
+        if self.has_class("-error"):
+            try:
+                self.request_value()
+            except PropertyValueError:
+                pass
+            else:
+                self.set_error(None)
+        self._refresh_dirty()
+        self.post_message(self.Changed(self))
+
+    @on(Input.Changed)
+    @on(Checkbox.Changed)
+    @on(Select.Changed)
+    @on(SelectionList.SelectedChanged)
+    def _editor_changed(self, event: Message) -> None:
+        event.stop()
+        self._on_editor_changed()
+
+    @on(Input.Blurred)
+    def _validate_on_leave(self, event: Input.Blurred) -> None:
+        if not self.changed:
+            self.set_error(None)
+            return
+        try:
+            self.request_value()
+        except PropertyValueError as error:
+            self.set_error(error.message)
+
+    @on(Button.Pressed, ".relation-edit")
+    def _edit_relation(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(self.RelationRequested(self))
+
+
+class PropertyForm(Vertical):
+    """Every property of a page (or a new page's writable ones), in schema order."""
+
+    class Changed(Message):
+        """Some field changed; `dirty` says whether any field differs from the page."""
+
+        def __init__(self, form: PropertyForm, dirty: bool) -> None:
+            super().__init__()
+            self.form = form
+            self.dirty = dirty
+
+        @property
+        def control(self) -> PropertyForm:
+            return self.form
+
+    def __init__(
+        self,
+        schema: Sequence[PropertySchema],
+        values: Mapping[str, Mapping[str, Any]],
+        *,
+        users: Sequence[UserChoice] = (),
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id, classes="property-form")
+        self.schema = list(schema)
+        self.values = dict(values)
+        self._users = list(users)
+
+    def compose(self) -> ComposeResult:
+        for index, prop in enumerate(self.schema):
+            yield PropertyField(
+                prop, self.values.get(prop.name), users=self._users, id=f"property-{index}"
+            )
+
+    @property
+    def fields(self) -> list[PropertyField]:
+        return list(self.query(PropertyField))
+
+    def field(self, name_or_id: str) -> PropertyField | None:
+        """The field of a property by name or id (a server error names either)."""
+        wanted = name_or_id.strip()
+        for field in self.fields:
+            if wanted in (field.schema.name, field.schema.id):
+                return field
+        lowered = wanted.lower()
+        return next((f for f in self.fields if f.schema.name.lower() == lowered), None)
+
+    @property
+    def dirty(self) -> bool:
+        return any(field.changed for field in self.fields)
+
+    @property
+    def changed_fields(self) -> list[PropertyField]:
+        return [field for field in self.fields if field.changed]
+
+    def collect(
+        self, *, everything: bool = False
+    ) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+        """(changed properties as request values, errors by property name).
+
+        Only changed fields are validated and sent (`everything` includes unchanged writable
+        ones, e.g. a new page's defaults, which diff_properties then drops when empty)."""
+        edits: dict[str, dict[str, Any]] = {}
+        errors: dict[str, str] = {}
+        for field in self.fields:
+            if field.schema.read_only or not (everything or field.changed):
+                continue
+            try:
+                edits[field.schema.name] = field.request_value()
+            except PropertyValueError as error:
+                errors[field.schema.name] = error.message
+        return diff_properties(self.values, edits), errors
+
+    def show_errors(self, errors: Mapping[str, str]) -> PropertyField | None:
+        """Mark each field with its error (clearing the others); returns the first marked."""
+        first: PropertyField | None = None
+        for field in self.fields:
+            message = errors.get(field.schema.name)
+            field.set_error(message)
+            if message and first is None:
+                first = field
+        return first
+
+    def commit(self, values: Mapping[str, Mapping[str, Any]]) -> None:
+        """A save succeeded: the page's new values become the originals."""
+        self.values = dict(values)
+        for field in self.fields:
+            field.commit(values.get(field.schema.name))
+            field.set_error(None)
+
+    def set_users(self, users: Sequence[UserChoice]) -> None:
+        self._users = list(users)
+        for field in self.fields:
+            if field.schema.type in ("people", "created_by", "last_edited_by"):
+                field.set_users(users)
+
+    @on(PropertyField.Changed)
+    def _field_changed(self, event: PropertyField.Changed) -> None:
+        event.stop()
+        self.post_message(self.Changed(self, self.dirty))

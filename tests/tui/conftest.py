@@ -1,0 +1,74 @@
+"""TUI fixtures: apps built by make_app against real sandboxes, a fixed clock, bounded polling."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from alloy_tui.alloy.client import AlloyClient, ClientOptions, make_http
+from alloy_tui.sandbox.server import SandboxServer
+from alloy_tui.tui.app import AlloyApp, make_app, sandbox_settings
+
+FIXED_NOW = datetime(2025, 3, 14, 12, 0, tzinfo=UTC)
+"""The sandbox's and the app's "now" in snapshot tests, so relative times never change."""
+SIZE = (120, 36)
+
+
+async def _no_sleep(_seconds: float) -> None:
+    """Retry and limiter waits take no time in tests (they are reported, not slept)."""
+
+
+def fixed_clock() -> datetime:
+    return FIXED_NOW
+
+
+def build_app(
+    server: SandboxServer,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    max_attempts: int = 1,
+    **settings_overrides: Any,
+) -> AlloyApp:
+    """The app as the CLI builds it, against `server`, with retries off unless asked."""
+    settings = sandbox_settings(server)
+    if settings_overrides:
+        settings = settings.with_overrides(**settings_overrides)
+    client = AlloyClient(
+        make_http(),
+        base_url=settings.base_url,
+        api_key=settings.api_key,
+        user_id=settings.user_id,
+        options=ClientOptions(rate_limit=False, max_attempts=max_attempts),
+        sleep=_no_sleep,
+    )
+    if clock is None:
+        return make_app(settings, client=client, sandbox=server)
+    return make_app(settings, client=client, sandbox=server, clock=clock)
+
+
+async def wait_until(
+    pilot: Pilot[Any], condition: Callable[[], object], *, within: float = 10.0
+) -> None:
+    """Poll `condition` between message-loop turns (never a blind sleep); fail after `within`."""
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {within} s")
+        await pilot.pause(0.01)
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Let every worker finish and the screen process what they posted."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+@pytest.fixture
+def app_for() -> Callable[..., AlloyApp]:
+    return build_app
