@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from alloy_tui.alloy.errors import AlloyError
-from alloy_tui.notion.richtext import plain_text
+from alloy_tui.notion.models import object_title
 
 if TYPE_CHECKING:
     from alloy_tui.alloy.client import AlloyClient
@@ -183,7 +183,7 @@ class AppState:
             if kind == "page"
             else await self.notion.get_database(object_id)
         )
-        title = object_title(obj) or "Untitled"
+        title = object_title(obj)
         self._titles[key] = title
         return title
 
@@ -191,7 +191,7 @@ class AppState:
         """Search results are pages and databases too: remember their titles as parents."""
         kind = obj.get("object")
         if kind in ("page", "database") and isinstance(obj.get("id"), str):
-            self._titles[f"{kind}:{obj['id']}"] = object_title(obj) or "Untitled"
+            self._titles[f"{kind}:{obj['id']}"] = object_title(obj)
 
     async def aclose(self) -> None:
         """Close the client's one HTTP connection pool."""
@@ -214,70 +214,9 @@ def _parent_key(parent: Mapping[str, Any]) -> str | None:
     return None
 
 
-def object_title(obj: Mapping[str, Any]) -> str:
-    """The plain title of a Notion page (its title property) or database (its title)."""
-    if obj.get("object") == "database":
-        title = obj.get("title")
-        return plain_text(title if isinstance(title, list) else None)
-    properties = obj.get("properties")
-    if isinstance(properties, Mapping):
-        for value in properties.values():
-            if isinstance(value, Mapping) and value.get("type") == "title":
-                items = value.get("title")
-                return plain_text(items if isinstance(items, list) else None)
-    return ""
-
-
-def object_icon(obj: Mapping[str, Any]) -> str:
-    """The emoji icon of a page or database, or "" (external/file icons have no glyph)."""
-    icon = obj.get("icon")
-    if isinstance(icon, Mapping) and icon.get("type") == "emoji":
-        emoji = icon.get("emoji")
-        return emoji if isinstance(emoji, str) else ""
-    return ""
-
-
-def parse_time(value: object) -> datetime | None:
-    """An ISO 8601 timestamp (Notion's "2024-05-01T10:00:00.000Z") as an aware datetime."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def relative_time(when: datetime | None, now: datetime) -> str:
-    """'just now', '3 min ago', '2 h ago', 'yesterday', '5 days ago', else the date."""
-    if when is None:
-        return ""
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    seconds = (now - when).total_seconds()
-    if seconds < 0:
-        return when.strftime("%Y-%m-%d")
-    if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        return f"{int(seconds // 60)} min ago"
-    if seconds < 86400:
-        return f"{int(seconds // 3600)} h ago"
-    days = int(seconds // 86400)
-    if days == 1:
-        return "yesterday"
-    if days < 30:
-        return f"{days} days ago"
-    return when.strftime("%Y-%m-%d")
-
-
 __all__ = [
     "AppState",
     "Clock",
     "NoActiveConnectionError",
-    "object_icon",
-    "object_title",
-    "parse_time",
-    "relative_time",
     "utc_now",
 ]

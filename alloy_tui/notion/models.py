@@ -205,15 +205,18 @@ def parse_time(iso: str) -> datetime:
     return parsed
 
 
-def relative_time(iso: str | None, now: datetime) -> str:
+def relative_time(when: str | datetime | None, now: datetime) -> str:
     """A short, human 'how long ago': 'just now', '3 min ago', '2 h ago', 'yesterday',
     '5 days ago', then the date. Future times read 'in 3 min'. '' for no or bad input."""
-    if not iso:
+    if not when:
         return ""
-    try:
-        then = parse_time(iso)
-    except ValueError:
-        return ""
+    if isinstance(when, datetime):
+        then = when if when.tzinfo else when.replace(tzinfo=UTC)
+    else:
+        try:
+            then = parse_time(when)
+        except ValueError:
+            return ""
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
     seconds = (now - then).total_seconds()

@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Label, Static
 
 from alloy_tui.alloy.errors import AlloyError
-from alloy_tui.state import relative_time
+from alloy_tui.notion.models import relative_time
 from alloy_tui.tui.messages import ConnectionsChanged
 from alloy_tui.tui.modals.confirm import ConfirmModal
 from alloy_tui.tui.screens import AlloyScreen

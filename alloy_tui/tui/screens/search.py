@@ -16,7 +16,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label, Select, Static
 
 from alloy_tui.alloy.errors import AlloyError, ConnectionNotFoundError
-from alloy_tui.state import object_icon, object_title, parse_time, relative_time
+from alloy_tui.notion.models import object_icon, object_title, relative_time
 from alloy_tui.tui.messages import ConnectionsChanged
 from alloy_tui.tui.screens import AlloyScreen
 
@@ -423,10 +423,10 @@ def _parent_key(parent: Mapping[str, Any]) -> str:
 def _row_cells(obj: Mapping[str, Any], parent: str, now: datetime) -> tuple[str | Text, ...]:
     is_database = obj.get("object") == "database"
     icon = object_icon(obj) or ("▦" if is_database else "▤")
-    title = object_title(obj) or "Untitled"
+    title = object_title(obj)
     return (
         Text(f"{icon} {title}", overflow="ellipsis", no_wrap=True),
         "database" if is_database else "page",
         parent,
-        relative_time(parse_time(obj.get("last_edited_time")), now),
+        relative_time(obj.get("last_edited_time"), now),
     )
