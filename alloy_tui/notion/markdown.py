@@ -1,18 +1,67 @@
-"""Blocks to Markdown for reading: one renderer per block type, plus rich text to inline Markdown.
+"""Page bodies as Markdown and back: a lossless round trip for the blocks Markdown can hold.
 
-The input is what `get_blocks_recursive` returns: block objects with their children nested under
-a "children" key. Each block type has its own function in BLOCK_RENDERERS so the reverse
-direction (Markdown to blocks, next issue) can mirror it type by type.
+`blocks_to_markdown(blocks)` renders blocks (as `get_blocks_recursive` returns them: children
+nested under a "children" key) and `markdown_to_blocks(md)` parses Markdown with markdown-it-py
+back into blocks in the same canonical form (`canonical_blocks` gives that form for any input),
+so `markdown_to_blocks(blocks_to_markdown(b)) == canonical_blocks(b)`.
+
+The syntax, beyond CommonMark (the page editor's legend shows it):
+
+- Inline: `**bold**`, `*italic*`, `~~strike~~`, `` `code` ``, `[text](url)`, `$x^2$` (an inline
+  equation), `<u>underline</u>`, `<span data-color="red">colored</span>` (any Notion color,
+  `*_background` included). Where a Markdown marker would not parse back (a bold run that starts
+  with a space, for example) the HTML tags `<b>`, `<i>`, `<s>` and `<code>` are used instead.
+- Mentions are links: `[@Ada](mention:user/<id>)`, `[Plan](mention:page/<id>)`,
+  `[Tasks](mention:database/<id>)`, `[2024-05-01](mention:date/<start>[/<end>])`. The link text
+  is what Notion shows; Notion recomputes it.
+- A block's color is a trailing ` {color=red}` on its first line (paragraphs, headings, list
+  items, to-dos, quotes, callouts, toggles).
+- `- [ ] todo`, `- [x] done`; numbered and bulleted lists nest by indentation.
+- Containers are quotes that start with a marker in brackets, their children quoted below:
+  `> [!callout 💡] text` (the icon is an emoji or an image URL; `[!callout]` has none),
+  `> [!toggle] text`, `> [!toggle] ## Heading` (a toggleable heading), `> [!paragraph] text`
+  (a paragraph with indented children), `> [!quote]` (an empty quote with children).
+- Code blocks: a fence with the Notion language (```` ```python ````; `text` is plain text); an
+  info string may carry `{caption="..."}`. Block equations: `$$` lines around the expression.
+- `---` is a divider; a line holding only `<br>` is an empty paragraph.
+- Child pages and databases are read-only links: `📄 [Title](https://www.notion.so/<id>)` and
+  `🗃 [Title](https://www.notion.so/<id>)`.
+- Blocks Markdown cannot hold (images, tables, embeds, bookmarks, columns, synced blocks, files...)
+  are protected placeholder lines: `⟦image: Request flow · 1c2b3a4d5e6f4a8b9c0d1e2f3a4b5c6d⟧`.
+  They parse back to a reference to the same block (never a new one); the text before the id is
+  only a description. Removing such a line never deletes the block.
+
+Text is escaped so it comes back exactly: Markdown punctuation gets a backslash, whitespace that
+Markdown would drop (at the start or end of a line, blank lines inside a text) becomes a numeric
+character reference (`&#32;`, `&#10;`). Text longer than 2000 UTF-16 units is split into several
+rich text items on the way to blocks; adjacent items with equal annotations are joined first.
+Not kept: annotations inside code blocks, rich text in code captions, mentions other than users,
+pages, databases and dates (they become their text), `$` inside inline equations.
 """
 
 from __future__ import annotations
 
+import bisect
+import json
 import re
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, Final
 
-from alloy_tui.notion.ids import compact_id, is_notion_id
-from alloy_tui.notion.richtext import plain_text
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace, mdTrim
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+
+from alloy_tui.notion.ids import compact_id, is_notion_id, normalize_id
+from alloy_tui.notion.richtext import (
+    COLORS,
+    DEFAULT_ANNOTATIONS,
+    MAX_TEXT_UTF16,
+    plain_text,
+    split_utf16,
+)
 
 Block = Mapping[str, Any]
 Renderer = Callable[[Block, "Context"], list[str]]
@@ -20,9 +69,89 @@ Renderer = Callable[[Block, "Context"], list[str]]
 NOTION_URL = "https://www.notion.so/"
 """Links to child pages and databases point here; the page screen opens them in the app."""
 
+REFERENCE: Final = "reference"
+"""Key set to True on blocks that stand for an existing block (placeholders, child pages)."""
+
+MENTION_SCHEME: Final = "mention:"
+MENTION_TYPES: Final = ("user", "page", "database", "date")
+
+TEXT_TYPES: Final = frozenset(
+    {
+        "paragraph",
+        "heading_1",
+        "heading_2",
+        "heading_3",
+        "bulleted_list_item",
+        "numbered_list_item",
+        "to_do",
+        "toggle",
+        "quote",
+        "callout",
+    }
+)
+"""Blocks whose content is rich text + color (code is handled on its own: no color)."""
+
+EDITABLE_TYPES: Final = TEXT_TYPES | {"code", "divider", "equation"}
+"""Blocks the Markdown round trip creates and edits; everything else is a reference."""
+
+CHILD_OBJECT_TYPES: Final = frozenset({"child_page", "child_database"})
+
+_OBJECT_ICONS: Final = {"child_page": "📄", "child_database": "🗃"}
+_LIST_TYPES: Final = ("bulleted_list_item", "numbered_list_item", "to_do")
+_PLAIN_LANGUAGE: Final = "plain text"
+_LANGUAGE_ALIASES: Final = {
+    "": _PLAIN_LANGUAGE,
+    "text": _PLAIN_LANGUAGE,
+    "txt": _PLAIN_LANGUAGE,
+    "plain": _PLAIN_LANGUAGE,
+    "plaintext": _PLAIN_LANGUAGE,
+    "py": "python",
+    "js": "javascript",
+    "ts": "typescript",
+    "sh": "shell",
+    "zsh": "shell",
+    "yml": "yaml",
+    "md": "markdown",
+    "rb": "ruby",
+    "rs": "rust",
+    "cpp": "c++",
+    "cs": "c#",
+    "golang": "go",
+    "kt": "kotlin",
+}
+"""Fence info strings people type -> Notion's language names."""
+_COLOR_SET: Final = frozenset(COLORS)
+_STYLE_MARKS: Final = ("bold", "italic", "strikethrough")
+
+# Reserved starts of a paragraph: written as character references when they are text.
+_RESERVED_STARTS: Final = ("⟦", "📄", "🗃")
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]~<>|$])")
-_LINE_START = re.compile(r"^(\s*)([#>+\-=]|\d+[.)])(?=\s|$)")
-_LIST_TYPES = ("bulleted_list_item", "numbered_list_item", "to_do")
+_AMP_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+_COLOR_ATTR_TEXT = re.compile(r"\{(?=color=)")
+_LINE_START = re.compile(r"^([#>+\-=])|^(\d+)([.)])")
+_BLOCK_COLOR = re.compile(r"(?:^| )\{color=([a-z_]+)\}$")
+_CONTAINER = re.compile(r"^\[!(?:(callout)(?: ([^\]\s]+))?|(toggle|paragraph|quote))\](?: |$)")
+_HEADING_IN_TOGGLE = re.compile(r"^(#{1,3})(?: |$)")
+_PLACEHOLDER = re.compile(r"^⟦([a-z0-9_]+)(?:: ([^\n]*?))?(?: · ([0-9a-f]{32}))?⟧$")
+_OBJECT_LINK = re.compile(r"^(📄|🗃) \[.*\]\(" + re.escape(NOTION_URL) + r"([0-9a-f]{32})\)$", re.S)
+_TASK = re.compile(r"^\[([ xX])\](?: |$)")
+_INFO = re.compile(r"^(?P<lang>.*?)\s*(?:\{(?P<attrs>.*)\})?\s*$")
+_ATTR = re.compile(r'(color)=([a-z_]+)|(caption)=("(?:[^"\\]|\\.)*")')
+_HTML_TAG = re.compile(r'^<(/?)([a-zA-Z]+)(?:\s+data-color="([a-z_]+)")?\s*/?>$')
+_TAG_MARKS: Final = {
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "s": "strikethrough",
+    "del": "strikethrough",
+    "strike": "strikethrough",
+    "u": "underline",
+    "ins": "underline",
+    "code": "code",
+}
+_HTML_OPEN: Final = {"bold": "<b>", "italic": "<i>", "strikethrough": "<s>"}
+_HTML_CLOSE: Final = {"bold": "</b>", "italic": "</i>", "strikethrough": "</s>"}
 
 
 class Context:
@@ -32,83 +161,137 @@ class Context:
         self.number = 0
 
 
-# --------------------------------------------------------------------------- inline
+# =========================================================================== canonical form
 
 
-def escape(text: str) -> str:
-    """Escape the characters that would start Markdown inline syntax."""
-    return _INLINE_SPECIAL.sub(r"\\\1", text)
+def _annotations(raw: Any) -> dict[str, Any]:
+    notes = dict(DEFAULT_ANNOTATIONS)
+    if isinstance(raw, Mapping):
+        for name in ("bold", "italic", "strikethrough", "underline", "code"):
+            notes[name] = bool(raw.get(name, False))
+        color = raw.get("color", "default")
+        notes["color"] = color if color in _COLOR_SET else "default"
+    return notes
 
 
-def _escape_line_starts(text: str) -> str:
-    """Escape a leading '#', '>', '-', '1.' ... so a paragraph stays a paragraph."""
-    return "\n".join(_LINE_START.sub(r"\1\\\2", line) for line in text.split("\n"))
+def _absolute(url: str) -> str:
+    if url.startswith("/") and is_notion_id(url.strip("/").split("#")[0].split("?")[0]):
+        # Notion writes links to its own pages as "/<id>"; make them absolute.
+        return NOTION_URL + url.strip("/")
+    return url
 
 
-def _code_span(text: str) -> str:
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
+def _mention_target(mention: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The request form of a user, page, database or date mention; None for other kinds."""
+    kind = mention.get("type")
+    target = mention.get(kind) if isinstance(kind, str) else None
+    if not isinstance(target, Mapping):
+        return None
+    if kind in ("user", "page", "database"):
+        ident = target.get("id")
+        if isinstance(ident, str) and is_notion_id(ident):
+            return {"type": kind, kind: {"id": normalize_id(ident)}}
+        return None
+    if kind == "date" and isinstance(target.get("start"), str) and target["start"]:
+        end = target.get("end")
+        return {"type": "date", "date": {"start": target["start"], "end": end or None}}
+    return None
 
 
-def _wrap(text: str, marker: str) -> str:
-    """Put emphasis markers inside surrounding whitespace ('** a **' is not bold)."""
-    stripped = text.strip()
-    if not stripped:
-        return text
-    lead = text[: len(text) - len(text.lstrip())]
-    trail = text[len(text.rstrip()) :]
-    return f"{lead}{marker}{stripped}{marker}{trail}"
-
-
-def _item_markdown(item: Mapping[str, Any]) -> str:
-    kind = item.get("type", "text")
-    notes = {**(item.get("annotations") or {})}
-    href = item.get("href")
+def canonical_item(item: Mapping[str, Any]) -> dict[str, Any] | None:
+    """One rich text item in the form markdown_to_blocks produces (None: nothing to keep)."""
+    kind = item.get("type") or next(
+        (k for k in ("text", "mention", "equation") if k in item), "text"
+    )
+    notes = _annotations(item.get("annotations"))
     if kind == "equation":
-        expression = str((item.get("equation") or {}).get("expression", ""))
-        return f"${expression}$"
-    if kind == "text":
-        text_obj = item.get("text") or {}
-        content = str(text_obj.get("content", item.get("plain_text", "")))
-        link = text_obj.get("link")
-        if isinstance(link, Mapping) and link.get("url"):
-            href = link["url"]
-    elif kind == "mention":
-        content = str(item.get("plain_text", ""))
-        mention = item.get("mention") or {}
-        if mention.get("type") == "user" and not content.startswith("@"):
-            content = "@" + content
+        expression = str((item.get("equation") or {}).get("expression", "")).strip()
+        if not expression:
+            return None
+        return {"type": "equation", "equation": {"expression": expression}, "annotations": notes}
+    if kind == "mention":
+        shown = str(item.get("plain_text", ""))
+        target = _mention_target(item.get("mention") or {})
+        if target is not None and shown:
+            return {
+                "type": "mention",
+                "mention": target,
+                "annotations": notes,
+                "plain_text": shown,
+            }
+        href = item.get("href")
+        url = _absolute(str(href)) if isinstance(href, str) and href else None
+        content = shown
     else:
-        content = str(item.get("plain_text", ""))
-    if content == "":
-        return ""
-    out = _code_span(content) if notes.get("code") else escape(content)
-    if notes.get("bold"):
-        out = _wrap(out, "**")
-    if notes.get("italic"):
-        out = _wrap(out, "*")
-    if notes.get("strikethrough"):
-        out = _wrap(out, "~~")
-    if href:
-        out = f"[{out}]({_link_target(str(href))})"
+        text = item.get("text") or {}
+        content = str(text.get("content", item.get("plain_text", "")))
+        link = text.get("link")
+        url = None
+        if isinstance(link, Mapping) and link.get("url"):
+            url = _absolute(str(link["url"]))
+    # Markdown cannot carry CR (it becomes LF) or NUL; Notion does not keep them either.
+    content = content.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "\ufffd")
+    if not content:
+        return None
+    return {
+        "type": "text",
+        "text": {"content": content, "link": {"url": url} if url else None},
+        "annotations": notes,
+    }
+
+
+def _item_key(item: Mapping[str, Any]) -> Any:
+    if item["type"] != "text":
+        return None
+    link = item["text"]["link"]
+    return (link["url"] if link else None, tuple(sorted(item["annotations"].items())))
+
+
+def canonical_rich_text(items: Sequence[Mapping[str, Any]] | None) -> list[dict[str, Any]]:
+    """Rich text joined where adjacent text items share annotations and link, then split at
+    Notion's 2000 UTF-16 unit limit: the one form both directions of the round trip produce."""
+    joined: list[dict[str, Any]] = []
+    for raw in items or []:
+        item = canonical_item(raw)
+        if item is None:
+            continue
+        if joined and item["type"] == "text" and _item_key(joined[-1]) == _item_key(item):
+            joined[-1]["text"]["content"] += item["text"]["content"]
+        else:
+            joined.append(item)
+    out: list[dict[str, Any]] = []
+    for item in joined:
+        if item["type"] != "text":
+            out.append(item)
+            continue
+        content = item["text"]["content"]
+        if len(content) <= MAX_TEXT_UTF16 // 2:
+            out.append(item)
+            continue
+        chunks = split_utf16(content)
+        if len(chunks) == 1:
+            out.append(item)
+            continue
+        for chunk in chunks:
+            out.append(
+                {
+                    "type": "text",
+                    "text": {"content": chunk, "link": item["text"]["link"]},
+                    "annotations": dict(item["annotations"]),
+                }
+            )
     return out
 
 
-def _link_target(url: str) -> str:
-    if url.startswith("/") and is_notion_id(url.strip("/").split("#")[0]):
-        # Notion writes links to its own pages as "/<id>"; make them absolute.
-        return NOTION_URL + url.strip("/")
-    return url.replace(" ", "%20").replace(")", "%29")
-
-
-def rich_text_to_markdown(items: Sequence[Mapping[str, Any]] | None) -> str:
-    """Rich text items (request or response form) as inline Markdown."""
-    return "".join(_item_markdown(item) for item in items or [])
-
-
-# --------------------------------------------------------------------------- blocks
+def _plain_items(text: str) -> list[dict[str, Any]]:
+    if not text:
+        return []
+    if len(text) <= MAX_TEXT_UTF16 // 2 and "\r" not in text and "\x00" not in text:
+        # Fast path: short enough that no split is possible.
+        item = {"type": "text", "text": {"content": text, "link": None}}
+        item["annotations"] = dict(DEFAULT_ANNOTATIONS)
+        return [item]
+    return canonical_rich_text([{"type": "text", "text": {"content": text}}])
 
 
 def _body(block: Block) -> Mapping[str, Any]:
@@ -118,7 +301,330 @@ def _body(block: Block) -> Mapping[str, Any]:
 
 def _children(block: Block) -> list[Block]:
     children = block.get("children")
+    if not isinstance(children, list):
+        children = _body(block).get("children")
     return list(children) if isinstance(children, list) else []
+
+
+def _canonical_icon(icon: Any) -> dict[str, Any] | None:
+    if not isinstance(icon, Mapping):
+        return None
+    kind = icon.get("type") or ("emoji" if "emoji" in icon else "external")
+    emoji = icon.get("emoji")
+    if kind == "emoji" and isinstance(emoji, str) and emoji and _icon_text_ok(emoji):
+        return {"type": "emoji", "emoji": emoji}
+    if kind == "external":
+        url = (icon.get("external") or {}).get("url")
+        if isinstance(url, str) and url and _icon_text_ok(url):
+            return {"type": "external", "external": {"url": url}}
+    # Notion-hosted file icons and custom emoji cannot be written back: not represented.
+    return None
+
+
+def _icon_text_ok(text: str) -> bool:
+    """Whether an icon fits in `[!callout ICON]` (no whitespace, no brackets)."""
+    return not any(ch.isspace() or ch in "[]" for ch in text)
+
+
+def _language(raw: Any) -> str:
+    language = str(raw or "").strip()
+    return _LANGUAGE_ALIASES.get(language.lower(), language) if language else _PLAIN_LANGUAGE
+
+
+def is_reference(block: Block) -> bool:
+    """True for blocks the Markdown only refers to: placeholders, child pages and databases."""
+    return bool(block.get(REFERENCE)) or str(block.get("type", "")) not in EDITABLE_TYPES
+
+
+def canonical_block(block: Block) -> dict[str, Any]:
+    """A block (response or request form, children nested) in markdown_to_blocks's form."""
+    kind = str(block.get("type", "")) or next(
+        (key for key in EDITABLE_TYPES if key in block), "unsupported"
+    )
+    body = _body({**block, "type": kind})
+    if kind not in EDITABLE_TYPES or block.get(REFERENCE):
+        out: dict[str, Any] = {"type": kind, REFERENCE: True}
+        ident = block.get("id")
+        out["id"] = normalize_id(ident) if isinstance(ident, str) and is_notion_id(ident) else None
+        if kind in CHILD_OBJECT_TYPES:
+            title = str(body.get("title") or "") or "Untitled"
+            out[kind] = {"title": " ".join(title.split("\n"))}
+        else:
+            out[kind] = {}
+            info = _placeholder_info(kind, body, _children(block))
+            if info:
+                out["info"] = info
+        return out
+    content: dict[str, Any]
+    if kind in TEXT_TYPES:
+        content = {"rich_text": canonical_rich_text(body.get("rich_text"))}
+        color = body.get("color", "default")
+        content["color"] = color if color in _COLOR_SET else "default"
+        if kind == "to_do":
+            content["checked"] = bool(body.get("checked", False))
+        elif kind.startswith("heading_"):
+            content["is_toggleable"] = bool(body.get("is_toggleable", False))
+        elif kind == "callout":
+            content["icon"] = _canonical_icon(body.get("icon"))
+    elif kind == "code":
+        content = {
+            "rich_text": _plain_items(plain_text(body.get("rich_text"))),
+            "language": _language(body.get("language")),
+            "caption": _plain_items(plain_text(body.get("caption")).replace("\n", " ")),
+        }
+    elif kind == "equation":
+        content = {"expression": str(body.get("expression", ""))}
+    else:
+        content = {}
+    out = {"type": kind, kind: content}
+    children = _children(block)
+    if children and _holds_children(out):
+        out["children"] = [canonical_block(child) for child in children]
+    return out
+
+
+def _holds_children(block: Mapping[str, Any]) -> bool:
+    kind = block["type"]
+    if kind.startswith("heading_"):
+        return bool(block[kind]["is_toggleable"])
+    return kind in TEXT_TYPES
+
+
+def canonical_blocks(blocks: Sequence[Block]) -> list[dict[str, Any]]:
+    """Blocks in the canonical form (what a Markdown round trip gives back)."""
+    return [canonical_block(block) for block in blocks]
+
+
+# =========================================================================== inline rendering
+
+
+def escape(text: str) -> str:
+    """Escape the characters that would start Markdown inline syntax."""
+    return _INLINE_SPECIAL.sub(r"\\\1", text)
+
+
+def _escape_text(text: str) -> str:
+    out = _INLINE_SPECIAL.sub(r"\\\1", text)
+    if "&" in out:
+        out = _AMP_ENTITY.sub(r"\\&", out)
+    if "{" in out:
+        out = _COLOR_ATTR_TEXT.sub(r"\\{", out)
+    return out
+
+
+def _ref(ch: str) -> str:
+    return f"&#{ord(ch)};"
+
+
+def _encode_lines(
+    text: str, *, lead: bool = True, trail: bool = True, single_line: bool = False
+) -> str:
+    """Escaped text whose line breaks and edge whitespace survive Markdown's paragraph rules.
+
+    `lead` / `trail`: the text starts / ends a line of the block, where Markdown drops spaces.
+    """
+    if single_line:
+        return _encode_line(text, lead, trail).replace("\n", "&#10;")
+    lines = text.split("\n")
+    out: list[str] = []
+    last = len(lines) - 1
+    for index, line in enumerate(lines):
+        if index:
+            # A literal line break only between two non-empty lines; otherwise a reference.
+            literal = bool(lines[index - 1]) and bool(line)
+            out.append("\n" if literal else "&#10;")
+        out.append(_encode_line(line, lead or index > 0, trail or index < last))
+    return "".join(out)
+
+
+def _encode_line(line: str, lead: bool = True, trail: bool = True) -> str:
+    if not line:
+        return ""
+    start = 0
+    if lead:
+        while start < len(line) and line[start].isspace():
+            start += 1
+    end = len(line)
+    if trail:
+        while end > start and line[end - 1].isspace():
+            end -= 1
+    escaped = _escape_text(line[start:end])
+    return "".join(map(_ref, line[:start])) + escaped + "".join(map(_ref, line[end:]))
+
+
+def _code_span(text: str) -> str | None:
+    if "\n" in text:
+        return None
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = ""
+    edge_tick = text.startswith("`") or text.endswith("`")
+    if edge_tick or (text.startswith(" ") and text.endswith(" ") and text.strip(" ")):
+        pad = " "
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _link_destination(url: str) -> str:
+    if any(ch.isspace() or ord(ch) < 32 for ch in url):
+        return "<" + re.sub(r"([\\<>&])", r"\\\1", url) + ">"
+    return re.sub(r"([\\()<>&])", r"\\\1", url)
+
+
+def _is_punct(ch: str) -> bool:
+    return isMdAsciiPunct(ord(ch)) or isPunctChar(ch)
+
+
+def _opens(prev: str, nxt: str) -> bool:
+    """CommonMark left-flanking for '*' / '~~' runs (both may split words)."""
+    if isWhiteSpace(ord(nxt)):
+        return False
+    return not _is_punct(nxt) or isWhiteSpace(ord(prev)) or _is_punct(prev)
+
+
+def _closes(prev: str, nxt: str) -> bool:
+    if isWhiteSpace(ord(prev)):
+        return False
+    return not _is_punct(prev) or isWhiteSpace(ord(nxt)) or _is_punct(nxt)
+
+
+class _Piece:
+    """One rich text item being rendered: Markdown emphasis markers or, failing that, HTML."""
+
+    __slots__ = ("closers", "core", "html", "item", "openers", "outer_close", "outer_open")
+
+    def __init__(self, item: Mapping[str, Any], lead: bool, trail: bool) -> None:
+        self.item = item
+        notes = item["annotations"]
+        self.html = False
+        self.core = self._core(item, notes, lead, trail)
+        self.openers: list[str] = []
+        if notes["strikethrough"]:
+            self.openers.append("~~")
+        emphasis = ("**" if notes["bold"] else "") + ("*" if notes["italic"] else "")
+        if emphasis:
+            self.openers.append(emphasis)
+        self.closers = list(reversed(self.openers))
+        outer_open, outer_close = "", ""
+        if notes["underline"]:
+            outer_open, outer_close = "<u>", "</u>"
+        if notes["color"] != "default":
+            outer_open = f'<span data-color="{notes["color"]}">' + outer_open
+            outer_close = outer_close + "</span>"
+        if item["type"] == "text" and item["text"]["link"]:
+            # Markers go inside the brackets; underline and color around the link.
+            outer_open += "["
+            outer_close = "](" + _link_destination(item["text"]["link"]["url"]) + ")" + outer_close
+        self.outer_open, self.outer_close = outer_open, outer_close
+
+    @staticmethod
+    def _core(item: Mapping[str, Any], notes: Mapping[str, Any], lead: bool, trail: bool) -> str:
+        if item["type"] == "equation":
+            return "$" + str(item["equation"]["expression"]) + "$"
+        if item["type"] == "mention":
+            # The whole link is the core, so markers sit outside it like around any text.
+            mention = item["mention"]
+            kind = mention["type"]
+            if kind == "date":
+                date = mention["date"]
+                target = f"date/{date['start']}" + (f"/{date['end']}" if date.get("end") else "")
+            else:
+                target = f"{kind}/{compact_id(mention[kind]['id'])}"
+            shown = _escape_text(item["plain_text"]).replace("\n", "&#10;")
+            return f"[{shown}]({_link_destination(MENTION_SCHEME + target)})"
+        content = item["text"]["content"]
+        if notes["code"]:
+            span = _code_span(content)
+            if span is not None:
+                return span
+            return "<code>" + _encode_lines(content, single_line=True) + "</code>"
+        return _encode_lines(content, lead=lead, trail=trail)
+
+    def inner(self) -> str:
+        if self.html:
+            marks = [m for m in _STYLE_MARKS if self.item["annotations"][m]]
+            opening = "".join(_HTML_OPEN[m] for m in marks)
+            closing = "".join(_HTML_CLOSE[m] for m in reversed(marks))
+            return opening + self.core + closing
+        return "".join(self.openers) + self.core + "".join(self.closers)
+
+    def render(self) -> str:
+        return self.outer_open + self.inner() + self.outer_close
+
+    def markers_fit(self, prev: str, nxt: str) -> bool:
+        """Whether the Markdown markers parse back as this item's emphasis in this context."""
+        if not self.openers:
+            return True
+        if self.outer_open:
+            prev = self.outer_open[-1]
+        if self.outer_close:
+            nxt = self.outer_close[0]
+        runs = self.openers
+        for index, run in enumerate(runs):
+            before = prev if index == 0 else runs[index - 1][-1]
+            after = runs[index + 1][0] if index + 1 < len(runs) else self.core[0]
+            if not _opens(before, after) or before == run[0]:
+                return False
+        closers = self.closers
+        for index, run in enumerate(closers):
+            before = self.core[-1] if index == 0 else closers[index - 1][-1]
+            after = closers[index + 1][0] if index + 1 < len(closers) else nxt
+            if not _closes(before, after) or after == run[-1]:
+                return False
+        return True
+
+
+def _render_items(items: Sequence[Mapping[str, Any]], prev: str = " ", nxt: str = " ") -> str:
+    last = len(items) - 1
+    pieces = [_Piece(item, i == 0, i == last) for i, item in enumerate(items)]
+    # Fall back to HTML tags until every remaining marker pair parses back; each pass only
+    # switches pieces to HTML, so this ends after at most len(pieces) passes.
+    changed = True
+    while changed:
+        changed = False
+        rendered = [piece.render() for piece in pieces]
+        for index, piece in enumerate(pieces):
+            if piece.html or not piece.openers:
+                continue
+            before = rendered[index - 1][-1] if index else prev
+            after = rendered[index + 1][0] if index + 1 < len(pieces) else nxt
+            if not piece.markers_fit(before, after):
+                piece.html = True
+                changed = True
+                rendered[index] = piece.render()
+    return "".join(piece.render() for piece in pieces)
+
+
+def _escape_line_starts(text: str) -> str:
+    """Escape a leading '#', '>', '-', '1.' ... so a paragraph line stays paragraph text."""
+    if "\n" not in text:
+        return _LINE_START.sub(_line_start_escape, text, count=1)
+    return "\n".join(
+        _LINE_START.sub(_line_start_escape, line, count=1) for line in text.split("\n")
+    )
+
+
+def _line_start_escape(match: re.Match[str]) -> str:
+    if match.group(1):
+        return "\\" + match.group(1)
+    return match.group(2) + "\\" + match.group(3)
+
+
+def rich_text_to_markdown(items: Sequence[Mapping[str, Any]] | None) -> str:
+    """Rich text items (request or response form) as inline Markdown."""
+    return _render_items(canonical_rich_text(items))
+
+
+def _inline(items: Sequence[Mapping[str, Any]], color: str = "default") -> str:
+    """A block's text as the inline source of its first Markdown paragraph."""
+    text = _escape_line_starts(_render_items(items))
+    if text.startswith(_RESERVED_STARTS):
+        text = _ref(text[0]) + text[1:]
+    if color != "default":
+        text = f"{text} {{color={color}}}" if text else f"{{color={color}}}"
+    return text
+
+
+# =========================================================================== block rendering
 
 
 def _indent(lines: list[str], prefix: str) -> list[str]:
@@ -129,97 +635,132 @@ def _quoted(lines: list[str]) -> list[str]:
     return [f"> {line}" if line else ">" for line in lines]
 
 
-def _text(block: Block) -> str:
-    return rich_text_to_markdown(_body(block).get("rich_text"))
+def _text_of(block: Block) -> str:
+    body = _body(block)
+    return _inline(body.get("rich_text") or [], str(body.get("color", "default")))
+
+
+def _container(marker: str, head: str, block: Block) -> list[str]:
+    first = f"[!{marker}] {head}" if head else f"[!{marker}]"
+    lines = first.split("\n")
+    children = _children(block)
+    if children:
+        lines += ["", *blocks_to_lines(children)]
+    return _quoted(lines)
 
 
 def render_paragraph(block: Block, ctx: Context) -> list[str]:
-    lines = _escape_line_starts(_text(block)).split("\n") if _text(block) else [""]
-    children = _children(block)
-    if children:
-        # Notion indents a paragraph's children; Markdown has no such thing, so quote them.
-        lines += ["", *_quoted(blocks_to_lines(children))]
-    return lines
+    text = _text_of(block)
+    if _children(block):
+        return _container("paragraph", text, block)
+    if not text:
+        return ["<br>"]
+    if text.startswith("{color="):
+        return [f"<br> {text}"]
+    return text.split("\n")
 
 
 def _heading(level: int) -> Renderer:
     def render(block: Block, ctx: Context) -> list[str]:
-        text = _text(block).replace("\n", " ")
-        lines = [f"{'#' * level} {text}".rstrip()]
-        children = _children(block)
-        if children:
-            lines += ["", *blocks_to_lines(children)]
-        return lines
+        body = _body(block)
+        text = _render_items(body.get("rich_text") or []).replace("\n", "&#10;")
+        trailing = re.search(r"#+$", text)
+        if trailing:
+            text = text[: trailing.start()] + "\\" + text[trailing.start() :]
+        color = str(body.get("color", "default"))
+        if color != "default":
+            text = f"{text} {{color={color}}}"
+        line = f"{'#' * level} {text}".rstrip()
+        if body.get("is_toggleable"):
+            return _container("toggle", line, block)
+        return [line]
 
     render.__name__ = f"render_heading_{level}"
     return render
 
 
-def _list_item(marker: str, block: Block) -> list[str]:
-    text = _text(block).split("\n")
-    pad = " " * len(marker)
-    lines = [marker + text[0], *(pad + line for line in text[1:])]
+def _list_item(marker: str, block: Block, text: str) -> list[str]:
     children = _children(block)
-    if children:
-        lines += _indent(blocks_to_lines(children), pad)
-    return lines
+    pad = " " * len(marker)
+    if not text:
+        if not children:
+            return [marker.rstrip()]
+        # An empty first line would make the first child the item's text.
+        return [marker + "<br>", "", *_indent(blocks_to_lines(children), pad)]
+    lines = text.split("\n")
+    out = [marker + lines[0], *(pad + line for line in lines[1:])]
+    return out + _nested(children, pad)
+
+
+def _nested(children: list[Block], pad: str) -> list[str]:
+    """A list item's children, indented; a blank line first unless they start a sublist
+    (anything else right below the text would continue the item's paragraph)."""
+    if not children:
+        return []
+    lines = _indent(blocks_to_lines(children), pad)
+    first = children[0]
+    sublist = first.get("type") in _LIST_TYPES and bool(_body(first).get("rich_text"))
+    return lines if sublist else ["", *lines]
 
 
 def render_bulleted_list_item(block: Block, ctx: Context) -> list[str]:
-    return _list_item("- ", block)
+    return _list_item("- ", block, _text_of(block))
 
 
 def render_numbered_list_item(block: Block, ctx: Context) -> list[str]:
     ctx.number += 1
-    return _list_item(f"{ctx.number}. ", block)
+    return _list_item(f"{ctx.number}. ", block, _text_of(block))
 
 
 def render_to_do(block: Block, ctx: Context) -> list[str]:
     box = "[x]" if _body(block).get("checked") else "[ ]"
-    return _list_item(f"- {box} ", block)
+    text = _text_of(block)
+    lines = f"{box} {text}".rstrip(" ").split("\n")
+    out = ["- " + lines[0], *("  " + line for line in lines[1:])]
+    return out + _nested(_children(block), "  ")
 
 
 def render_quote(block: Block, ctx: Context) -> list[str]:
-    lines = _text(block).split("\n")
+    text = _text_of(block)
+    if not text and _children(block):
+        return _container("quote", "", block)
+    lines = text.split("\n") if text else []
     children = _children(block)
     if children:
         lines += ["", *blocks_to_lines(children)]
-    return _quoted(lines)
+    return _quoted(lines) or [">"]
 
 
 def render_callout(block: Block, ctx: Context) -> list[str]:
-    icon = _body(block).get("icon") or {}
-    emoji = str(icon.get("emoji") or "") if isinstance(icon, Mapping) else ""
-    lines = _text(block).split("\n")
-    if emoji:
-        lines[0] = f"{emoji} {lines[0]}"
-    children = _children(block)
-    if children:
-        lines += ["", *blocks_to_lines(children)]
-    return _quoted(lines)
+    icon = _body(block).get("icon")
+    marker = "callout"
+    if isinstance(icon, Mapping):
+        if icon.get("type") == "emoji":
+            marker = f"callout {icon['emoji']}"
+        elif icon.get("type") == "external":
+            marker = f"callout {icon['external']['url']}"
+    return _container(marker, _text_of(block), block)
 
 
 def render_toggle(block: Block, ctx: Context) -> list[str]:
-    lines = [f"▸ **{_text(block)}**" if _text(block) else "▸"]
-    children = _children(block)
-    if children:
-        lines += ["", *blocks_to_lines(children)]
-    return _quoted(lines)
+    text = _text_of(block)
+    if text.startswith("#"):
+        text = "\\" + text  # '#' right after the marker would mean a toggleable heading
+    return _container("toggle", text, block)
 
 
 def render_code(block: Block, ctx: Context) -> list[str]:
     body = _body(block)
     code = plain_text(body.get("rich_text"))
-    language = str(body.get("language") or "")
-    if language == "plain text":
-        language = "text"
-    longest = max((len(run) for run in re.findall(r"`{3,}", code)), default=2)
-    fence = "`" * (longest + 1)
-    lines = [f"{fence}{language.replace(' ', '-')}", *code.split("\n"), fence]
-    caption = rich_text_to_markdown(body.get("caption"))
+    language = str(body.get("language") or _PLAIN_LANGUAGE)
+    info = "text" if language == _PLAIN_LANGUAGE else language
+    caption = plain_text(body.get("caption"))
     if caption:
-        lines += ["", f"*{caption}*"]
-    return lines
+        info += " {caption=" + json.dumps(caption, ensure_ascii=False) + "}"
+    marker = "~" if "`" in info else "`"
+    longest = max((len(run) for run in re.findall(re.escape(marker) + "{3,}", code)), default=2)
+    fence = marker * (longest + 1)
+    return [f"{fence}{info}", *code.split("\n"), fence]
 
 
 def render_divider(block: Block, ctx: Context) -> list[str]:
@@ -227,86 +768,68 @@ def render_divider(block: Block, ctx: Context) -> list[str]:
 
 
 def render_equation(block: Block, ctx: Context) -> list[str]:
-    return ["$$", str(_body(block).get("expression", "")), "$$"]
+    return ["$$", *str(_body(block).get("expression", "")).split("\n"), "$$"]
 
 
 def _object_link(block: Block, icon: str) -> list[str]:
-    title = escape(str(_body(block).get("title") or "Untitled"))
-    block_id = str(block.get("id", ""))
-    target = NOTION_URL + compact_id(block_id) if is_notion_id(block_id) else ""
-    return [f"{icon} [{title}]({target})" if target else f"{icon} {title}"]
+    title = _escape_text(str(_body(block).get("title") or "Untitled").replace("\n", " "))
+    block_id = str(block.get("id") or "")
+    if is_notion_id(block_id):
+        return [f"{icon} [{title}]({NOTION_URL}{compact_id(block_id)})"]
+    return [_placeholder(str(block.get("type")), title, None)]
 
 
 def render_child_page(block: Block, ctx: Context) -> list[str]:
-    return _object_link(block, "📄")
+    return _object_link(block, _OBJECT_ICONS["child_page"])
 
 
 def render_child_database(block: Block, ctx: Context) -> list[str]:
-    return _object_link(block, "🗃")
+    return _object_link(block, _OBJECT_ICONS["child_database"])
 
 
 def _file_url(body: Mapping[str, Any]) -> str:
     kind = str(body.get("type") or "external")
-    return str((body.get(kind) or {}).get("url") or body.get("url") or "")
+    source = body.get(kind)
+    url = source.get("url") if isinstance(source, Mapping) else None
+    return str(url or body.get("url") or "")
 
 
-def _media(label: str, icon: str) -> Renderer:
-    def render(block: Block, ctx: Context) -> list[str]:
-        body = _body(block)
-        url = _file_url(body)
-        caption = rich_text_to_markdown(body.get("caption")) or escape(
-            str(body.get("name") or label)
-        )
-        return [f"{icon} [{caption}]({_link_target(url)})" if url else f"{icon} {caption}"]
-
-    render.__name__ = f"render_{label.lower()}"
-    return render
+def _placeholder_info(kind: str, body: Mapping[str, Any], children: Sequence[Block]) -> str:
+    """A short, one-line description shown in a placeholder line."""
+    info = " ".join(_describe(kind, body, children).replace("⟧", "").replace("·", "-").split())
+    return info if len(info) <= 80 else info[:79] + "…"
 
 
-def render_table(block: Block, ctx: Context) -> list[str]:
-    body = _body(block)
-    rows = [
-        [
-            rich_text_to_markdown(cell).replace("\n", " ") or " "
-            for cell in (_body(row).get("cells") or [])
-        ]
-        for row in _children(block)
-        if row.get("type") == "table_row"
-    ]
-    if not rows:
-        return [_placeholder("table")]
-    width = max(int(body.get("table_width") or 0), *(len(r) for r in rows))
-    rows = [r + [" "] * (width - len(r)) for r in rows]
-    if body.get("has_column_header"):
-        header, rest = rows[0], rows[1:]
-    else:
-        header, rest = [" "] * width, rows
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * width]
-    lines += ["| " + " | ".join(r) + " |" for r in rest]
-    return lines
+def _describe(kind: str, body: Mapping[str, Any], children: Sequence[Block]) -> str:
+    if kind == "table":
+        rows = sum(1 for row in children if row.get("type") == "table_row")
+        width = int(body.get("table_width") or 0)
+        return f"{width} columns, {rows} rows" if width else f"{rows} rows"
+    if kind == "column_list":
+        return f"{len(children)} columns"
+    if kind in ("synced_block", "column"):
+        texts = [plain_text(_body(child).get("rich_text")) for child in children]
+        return " / ".join(t for t in texts if t)
+    if kind == "link_to_page":
+        target = body.get(str(body.get("type") or "page_id"))
+        return str(target or "")
+    caption = plain_text(body.get("caption")) if isinstance(body.get("caption"), list) else ""
+    return caption or str(body.get("name") or "") or _file_url(body)
 
 
-def render_container(block: Block, ctx: Context) -> list[str]:
-    """Columns and synced blocks: their content, in reading order."""
-    lines = blocks_to_lines(_children(block))
-    return lines or [_placeholder(str(block.get("type", "")))]
+def _placeholder(kind: str, info: str, block_id: str | None) -> str:
+    text = f"⟦{kind}: {info}" if info else f"⟦{kind}"
+    if block_id:
+        text += f" · {compact_id(block_id)}"
+    return text + "⟧"
 
 
-def render_link_to_page(block: Block, ctx: Context) -> list[str]:
-    body = _body(block)
-    kind = str(body.get("type") or "page_id")
-    target = str(body.get(kind) or "")
-    if is_notion_id(target):
-        return [f"↗ [Linked page]({NOTION_URL}{compact_id(target)})"]
-    return [_placeholder("link_to_page")]
-
-
-def _placeholder(kind: str) -> str:
-    return f"*[{kind.replace('_', ' ')} block: not shown here; open the page in Notion]*"
-
-
-def render_unsupported(block: Block, ctx: Context) -> list[str]:
-    return [_placeholder(str(block.get("type") or "unsupported"))]
+def render_reference(block: Block, ctx: Context) -> list[str]:
+    """Any block Markdown cannot hold: a protected placeholder line naming its id."""
+    kind = str(block.get("type") or "unsupported")
+    info = str(block.get("info") or "")
+    ident = block.get("id")
+    return [_placeholder(kind, info, ident if isinstance(ident, str) else None)]
 
 
 BLOCK_RENDERERS: dict[str, Renderer] = {
@@ -325,31 +848,20 @@ BLOCK_RENDERERS: dict[str, Renderer] = {
     "equation": render_equation,
     "child_page": render_child_page,
     "child_database": render_child_database,
-    "image": _media("Image", "🖼"),
-    "video": _media("Video", "🎞"),
-    "file": _media("File", "📎"),
-    "pdf": _media("PDF", "📎"),
-    "audio": _media("Audio", "🔊"),
-    "bookmark": _media("Bookmark", "🔖"),
-    "embed": _media("Embed", "🔗"),
-    "link_preview": _media("Link", "🔗"),
-    "table": render_table,
-    "column_list": render_container,
-    "column": render_container,
-    "synced_block": render_container,
-    "link_to_page": render_link_to_page,
 }
-"""Block type -> renderer; anything else renders as a visible placeholder line."""
+"""Block type -> renderer (for canonical blocks); anything else is a placeholder line."""
 
 
 def render_block(block: Block, ctx: Context | None = None) -> list[str]:
-    """One block (with its nested children) as Markdown lines."""
-    renderer = BLOCK_RENDERERS.get(str(block.get("type", "")), render_unsupported)
+    """One canonical block (with its nested children) as Markdown lines."""
+    renderer = BLOCK_RENDERERS.get(str(block.get("type", "")), render_reference)
+    if block.get(REFERENCE) and block.get("type") not in CHILD_OBJECT_TYPES:
+        renderer = render_reference
     return renderer(block, ctx or Context())
 
 
 def blocks_to_lines(blocks: Sequence[Block]) -> list[str]:
-    """Blocks as Markdown lines: a blank line between blocks, tight lists kept tight."""
+    """Canonical blocks as Markdown lines: a blank line between blocks, lists kept tight."""
     lines: list[str] = []
     ctx = Context()
     previous: str | None = None
@@ -357,10 +869,8 @@ def blocks_to_lines(blocks: Sequence[Block]) -> list[str]:
         kind = str(block.get("type", ""))
         if kind != "numbered_list_item":
             ctx.number = 0
-        if previous is not None:
-            same_list = kind in _LIST_TYPES and previous == kind
-            if not same_list:
-                lines.append("")
+        if previous is not None and not (kind in _LIST_TYPES and previous == kind):
+            lines.append("")
         lines.extend(render_block(block, ctx))
         previous = kind
     return lines
@@ -368,7 +878,586 @@ def blocks_to_lines(blocks: Sequence[Block]) -> list[str]:
 
 def blocks_to_markdown(blocks: Sequence[Block]) -> str:
     """A page's blocks as one Markdown document (ends with a newline; '' for no blocks)."""
-    lines = blocks_to_lines(blocks)
+    lines = blocks_to_lines(canonical_blocks(blocks))
     if not lines:
         return ""
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+# =========================================================================== parsing
+
+
+def _math_inline(state: StateInline, silent: bool) -> bool:
+    """`$expression$`: no whitespace just inside the dollars, closed on the same inline."""
+    start = state.pos
+    src = state.src
+    if src[start] != "$" or start + 1 >= state.posMax:
+        return False
+    if src[start + 1] == "$" or src[start + 1].isspace():
+        return False
+    # The first '$' closes (an expression cannot hold one): a trailing backslash stays data.
+    end = src.find("$", start + 1, state.posMax)
+    if end < 0 or src[end - 1].isspace():
+        return False
+    if not silent:
+        token = state.push("math_inline", "math", 0)
+        token.content = src[start + 1 : end]
+        token.markup = "$"
+    state.pos = end + 1
+    return True
+
+
+def _math_block(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """`$$` on a line of its own, the expression, `$$` on a line of its own."""
+    if state.is_code_block(start_line):
+        return False
+    begin = state.bMarks[start_line] + state.tShift[start_line]
+    if state.src[begin : state.eMarks[start_line]].rstrip() != "$$":
+        return False
+    if silent:
+        return True
+    line = start_line
+    closed = False
+    while True:
+        line += 1
+        if line >= end_line:
+            break
+        begin = state.bMarks[line] + state.tShift[line]
+        end = state.eMarks[line]
+        if begin < end and state.sCount[line] < state.blkIndent:
+            break
+        if state.src[begin:end].rstrip() == "$$" and not state.is_code_block(line):
+            closed = True
+            break
+    content = state.getLines(start_line + 1, line, state.sCount[start_line], False)
+    state.line = line + (1 if closed else 0)
+    token = state.push("math_block", "math", 0)
+    token.block = True
+    token.content = content
+    token.map = [start_line, state.line]
+    token.markup = "$$"
+    return True
+
+
+def _identity(url: str) -> str:
+    return url
+
+
+def _always(url: str) -> bool:
+    return True
+
+
+def make_parser() -> MarkdownIt:
+    """markdown-it configured for this dialect (CommonMark + strikethrough + math)."""
+    md = MarkdownIt("commonmark", {"html": True, "maxNesting": 200})
+    md.enable("strikethrough")
+    md.inline.ruler.before("escape", "math_inline", _math_inline)
+    md.block.ruler.before(
+        "fence", "math_block", _math_block, {"alt": ["paragraph", "reference", "blockquote"]}
+    )
+    # Keep URLs exactly as written (no percent-encoding, no scheme filter): they are data.
+    md.normalizeLink = _identity  # type: ignore[method-assign]
+    md.normalizeLinkText = _identity  # type: ignore[method-assign,assignment]
+    md.validateLink = _always  # type: ignore[method-assign]
+    # Inline parsing is done per block, and skipped for plain text (see _inline_tokens).
+    md.disable("inline")
+    md.disable("text_join")
+    return md
+
+
+_PARSER = make_parser()
+_NEEDS_INLINE = re.compile(r"[\\`*_\[\]~<&$\n]")
+
+
+class _Marks:
+    """The annotations in force while walking inline tokens."""
+
+    def __init__(self) -> None:
+        self.counts = {"bold": 0, "italic": 0, "strikethrough": 0, "underline": 0, "code": 0}
+        self.colors: list[str] = []
+        self.links: list[str | None] = []
+        self.tags: list[tuple[str, str]] = []  # (tag name, mark) of open HTML tags
+
+    def annotations(self) -> dict[str, Any]:
+        notes: dict[str, Any] = {name: count > 0 for name, count in self.counts.items()}
+        notes["color"] = self.colors[-1] if self.colors else "default"
+        return notes
+
+    def link(self) -> str | None:
+        return self.links[-1] if self.links else None
+
+
+class _InlineBuilder:
+    def __init__(self) -> None:
+        self.items: list[dict[str, Any]] = []
+        self.marks = _Marks()
+        self.mention: tuple[dict[str, Any], dict[str, Any], list[str]] | None = None
+
+    def text(self, content: str, *, code: bool = False) -> None:
+        if not content:
+            return
+        if self.mention is not None:
+            self.mention[2].append(content)
+            return
+        notes = self.marks.annotations()
+        if code:
+            notes["code"] = True
+        url = self.marks.link()
+        self.items.append(
+            {
+                "type": "text",
+                "text": {"content": content, "link": {"url": url} if url else None},
+                "annotations": notes,
+            }
+        )
+
+    def walk(self, tokens: Sequence[Token]) -> None:
+        for token in tokens:
+            kind = token.type
+            if kind in ("text", "text_special"):
+                self.text(token.content)
+            elif kind in ("softbreak", "hardbreak"):
+                self.text("\n")
+            elif kind == "code_inline":
+                self.text(token.content, code=True)
+            elif kind == "math_inline":
+                self._equation(token.content)
+            elif kind in ("strong_open", "strong_close"):
+                self.marks.counts["bold"] += 1 if kind.endswith("open") else -1
+            elif kind in ("em_open", "em_close"):
+                self.marks.counts["italic"] += 1 if kind.endswith("open") else -1
+            elif kind in ("s_open", "s_close"):
+                self.marks.counts["strikethrough"] += 1 if kind.endswith("open") else -1
+            elif kind == "link_open":
+                self._link_open(str(token.attrGet("href") or ""))
+            elif kind == "link_close":
+                self._link_close()
+            elif kind == "image":
+                self.marks.links.append(str(token.attrGet("src") or "") or None)
+                self.walk(token.children or [])
+                self.marks.links.pop()
+            elif kind == "html_inline":
+                self._html(token.content)
+
+    def _equation(self, expression: str) -> None:
+        expression = expression.strip()
+        if not expression:
+            return
+        if self.mention is not None:
+            self.mention[2].append(expression)
+            return
+        self.items.append(
+            {
+                "type": "equation",
+                "equation": {"expression": expression},
+                "annotations": self.marks.annotations(),
+            }
+        )
+
+    def _link_open(self, href: str) -> None:
+        target = _mention_from_href(href) if self.mention is None else None
+        if target is not None:
+            self.mention = (target, self.marks.annotations(), [])
+            self.marks.links.append(None)
+            return
+        self.marks.links.append(href or None)
+
+    def _link_close(self) -> None:
+        if self.marks.links:
+            self.marks.links.pop()
+        if self.mention is not None and not self.marks.links:
+            target, notes, parts = self.mention
+            self.mention = None
+            shown = "".join(parts)
+            if shown:
+                self.items.append(
+                    {
+                        "type": "mention",
+                        "mention": target,
+                        "annotations": notes,
+                        "plain_text": shown,
+                    }
+                )
+
+    def _html(self, raw: str) -> None:
+        found = _HTML_TAG.match(raw.strip())
+        if raw.startswith("<!--"):
+            return
+        if found is None:
+            self.text(raw)
+            return
+        closing, name, color = found.group(1) == "/", found.group(2).lower(), found.group(3)
+        if name == "br" and not closing:
+            self.text("\n")
+            return
+        mark = _TAG_MARKS.get(name)
+        if name == "span" and not closing:
+            if color in _COLOR_SET:
+                self.marks.colors.append(str(color))
+                self.marks.tags.append(("span", "color"))
+                return
+            self.marks.tags.append(("span", ""))
+            return
+        if name == "span" or mark is not None:
+            if not closing:
+                assert mark is not None
+                self.marks.counts[mark] += 1
+                self.marks.tags.append((name, mark))
+                return
+            for index in range(len(self.marks.tags) - 1, -1, -1):
+                if self.marks.tags[index][0] == name:
+                    _tag, opened = self.marks.tags.pop(index)
+                    if opened == "color":
+                        self.marks.colors.pop()
+                    elif opened:
+                        self.marks.counts[opened] -= 1
+                    return
+        self.text(raw)
+
+
+def _mention_from_href(href: str) -> dict[str, Any] | None:
+    if not href.startswith(MENTION_SCHEME):
+        return None
+    kind, _, rest = href[len(MENTION_SCHEME) :].partition("/")
+    if kind in ("user", "page", "database") and is_notion_id(rest):
+        return {"type": kind, kind: {"id": normalize_id(rest)}}
+    if kind == "date" and rest:
+        start, _, end = rest.partition("/")
+        return {"type": "date", "date": {"start": start, "end": end or None}}
+    return None
+
+
+def _parse_inline(source: str) -> list[dict[str, Any]]:
+    """Inline Markdown source -> canonical rich text."""
+    source = mdTrim(source)
+    if not _NEEDS_INLINE.search(source):
+        # Plain text: the inline parser would give it back unchanged, so skip it (speed).
+        return _plain_items(source)
+    return _slow_inline(source)
+
+
+def _slow_inline(source: str) -> list[dict[str, Any]]:
+    tokens: list[Token] = []
+    _PARSER.inline.parse(source, _PARSER, {}, tokens)
+    builder = _InlineBuilder()
+    builder.walk(tokens)
+    return canonical_rich_text(builder.items)
+
+
+def _strip_block_color(source: str) -> tuple[str, str]:
+    """Remove a trailing ` {color=x}` from a block's first-line source."""
+    if "{color=" not in source:
+        return source, "default"
+    found = _BLOCK_COLOR.search(source)
+    if found is None or found.group(1) not in _COLOR_SET:
+        return source, "default"
+    return source[: found.start()], found.group(1)
+
+
+def _text_content(source: str) -> tuple[list[dict[str, Any]], str]:
+    source, color = _strip_block_color(source)
+    return _parse_inline(source), color
+
+
+class _Node:
+    """A block-level token with the tokens it encloses, as a tree."""
+
+    __slots__ = ("children", "token")
+
+    def __init__(self, token: Token) -> None:
+        self.token = token
+        self.children: list[_Node] = []
+
+
+def _tree(tokens: Sequence[Token]) -> list[_Node]:
+    root: list[_Node] = []
+    stack: list[_Node] = []
+    for token in tokens:
+        if token.nesting == -1:
+            if stack:
+                stack.pop()
+            continue
+        node = _Node(token)
+        (stack[-1].children if stack else root).append(node)
+        if token.nesting == 1:
+            stack.append(node)
+    return root
+
+
+def _inline_source(node: _Node) -> str:
+    """The raw inline source of a paragraph or heading node."""
+    for child in node.children:
+        if child.token.type == "inline":
+            return child.token.content
+    return ""
+
+
+def _text_block(kind: str, source: str, **extra: Any) -> dict[str, Any]:
+    rich, color = _text_content(source)
+    return {"type": kind, kind: {"rich_text": rich, "color": color, **extra}}
+
+
+def _with_children(block: dict[str, Any], children: list[dict[str, Any]]) -> dict[str, Any]:
+    if children:
+        block["children"] = children
+    return block
+
+
+def _paragraph(node: _Node) -> dict[str, Any]:
+    source = _inline_source(node)
+    if source.startswith("⟦") and source.endswith("⟧"):
+        found = _PLACEHOLDER.match(source)
+        if found:
+            kind = found.group(1)
+            ident = normalize_id(found.group(3)) if found.group(3) else None
+            block: dict[str, Any] = {"type": kind, REFERENCE: True, "id": ident, kind: {}}
+            if found.group(2):
+                block["info"] = found.group(2)
+            return block
+    if source.startswith(("📄 ", "🗃 ")):
+        found = _OBJECT_LINK.match(source)
+        if found:
+            kind = "child_page" if found.group(1) == "📄" else "child_database"
+            title = plain_text(_slow_inline(source[3:].rsplit("](", 1)[0]))
+            return {
+                "type": kind,
+                REFERENCE: True,
+                "id": normalize_id(found.group(2)),
+                kind: {"title": title},
+            }
+    if source.startswith("<br>"):
+        rest, color = _strip_block_color(source)
+        if rest == "<br>":
+            return {"type": "paragraph", "paragraph": {"rich_text": [], "color": color}}
+    return _text_block("paragraph", source)
+
+
+def _heading_block(level: int, source: str, toggleable: bool) -> dict[str, Any]:
+    kind = f"heading_{min(level, 3)}"
+    return _text_block(kind, source, is_toggleable=toggleable)
+
+
+def _code(node: _Node) -> dict[str, Any]:
+    token = node.token
+    content = token.content[:-1] if token.content.endswith("\n") else token.content
+    language, caption = _PLAIN_LANGUAGE, ""
+    if token.type == "fence":
+        found = _INFO.match(token.info.strip())
+        raw_language = token.info.strip()
+        if found and found.group("attrs") is not None:
+            raw_language = found.group("lang")
+            for attr in _ATTR.finditer(found.group("attrs")):
+                if attr.group(3):
+                    try:
+                        caption = str(json.loads(attr.group(4)))
+                    except ValueError:
+                        caption = attr.group(4).strip('"')
+        language = _language(raw_language)
+    return {
+        "type": "code",
+        "code": {
+            "rich_text": _plain_items(content),
+            "language": language,
+            "caption": _plain_items(caption.replace("\n", " ")),
+        },
+    }
+
+
+def _list_items(node: _Node) -> Iterator[dict[str, Any]]:
+    ordered = node.token.type == "ordered_list_open"
+    for item in node.children:
+        if item.token.type != "list_item_open":
+            continue
+        parts = item.children
+        source: str | None = None
+        rest = parts
+        if parts and parts[0].token.type == "paragraph_open":
+            source = _inline_source(parts[0])
+            rest = parts[1:]
+        elif parts and parts[0].token.type == "html_block":
+            raw, _color = _strip_block_color(parts[0].token.content.strip())
+            if raw == "<br>":
+                source = parts[0].token.content.strip()[4:].lstrip()
+                rest = parts[1:]
+        children = _blocks(rest)
+        if source is None:
+            source = ""
+        task = None if ordered else _TASK.match(source)
+        if task is not None:
+            block = _text_block("to_do", source[task.end() :], checked=task.group(1) != " ")
+        elif ordered:
+            block = _text_block("numbered_list_item", source)
+        else:
+            block = _text_block("bulleted_list_item", source)
+        yield _with_children(block, children)
+
+
+def _blockquote(node: _Node) -> dict[str, Any]:
+    parts = node.children
+    if parts and parts[0].token.type == "paragraph_open":
+        source = _inline_source(parts[0])
+        found = _CONTAINER.match(source)
+        if found is not None:
+            return _container_block(found, source[found.end() :], parts[1:])
+        return _with_children(_text_block("quote", source), _blocks(parts[1:]))
+    return _with_children(_text_block("quote", ""), _blocks(parts))
+
+
+def _container_block(found: re.Match[str], head: str, rest: list[_Node]) -> dict[str, Any]:
+    marker, argument = found.group(1) or found.group(3), found.group(2)
+    children = _blocks(rest)
+    if marker == "callout":
+        icon: dict[str, Any] | None = None
+        if argument:
+            if argument.startswith(("http://", "https://")):
+                icon = {"type": "external", "external": {"url": argument}}
+            else:
+                icon = {"type": "emoji", "emoji": argument}
+        return _with_children(_text_block("callout", head, icon=icon), children)
+    if marker == "toggle":
+        heading = _HEADING_IN_TOGGLE.match(head)
+        if heading is not None:
+            block = _heading_block(len(heading.group(1)), head[heading.end() :], True)
+            return _with_children(block, children)
+        return _with_children(_text_block("toggle", head), children)
+    if marker == "paragraph":
+        return _with_children(_text_block("paragraph", head), children)
+    return _with_children(_text_block("quote", head), children)
+
+
+def _blocks(nodes: Sequence[_Node]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for node in nodes:
+        token = node.token
+        kind = token.type
+        if kind == "paragraph_open":
+            out.append(_paragraph(node))
+        elif kind == "heading_open":
+            level = int(token.tag[1:])
+            out.append(_heading_block(level, _inline_source(node), False))
+        elif kind in ("bullet_list_open", "ordered_list_open"):
+            out.extend(_list_items(node))
+        elif kind == "blockquote_open":
+            out.append(_blockquote(node))
+        elif kind in ("fence", "code_block"):
+            out.append(_code(node))
+        elif kind == "hr":
+            out.append({"type": "divider", "divider": {}})
+        elif kind == "math_block":
+            out.append({"type": "equation", "equation": {"expression": token.content}})
+        elif kind == "html_block":
+            out.extend(_html_block(token.content))
+    return out
+
+
+def _html_block(raw: str) -> list[dict[str, Any]]:
+    stripped = raw.strip()
+    rest, color = _strip_block_color(stripped)
+    if rest == "<br>":
+        return [{"type": "paragraph", "paragraph": {"rich_text": [], "color": color}}]
+    if stripped.startswith("<!--") and stripped.endswith("-->"):
+        return []
+    # Other HTML is kept as the text the user typed.
+    return [
+        {
+            "type": "paragraph",
+            "paragraph": {"rich_text": _plain_items(stripped), "color": "default"},
+        }
+    ]
+
+
+_CHUNK_CACHE: OrderedDict[str, str] = OrderedDict()
+_CHUNK_CACHE_SIZE: Final = 20_000
+_WHOLE_DOCUMENT = re.compile(r"\]:|^ {0,3}<(?:!|\?|script|pre|style|textarea)", re.M | re.I)
+_FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,}|\$\$\s*$)")
+
+
+def _chunks(md: str) -> Iterator[str]:
+    """Split a document where a blank line is followed by an unindented line outside a fence:
+    nothing in CommonMark carries across such a boundary, so each chunk parses on its own."""
+    lines = md.split("\n")
+    start = 0
+    fence: str | None = None
+    for index, line in enumerate(lines):
+        if fence is not None:
+            if line.lstrip(" ").startswith(fence) and (
+                fence == "$$" or not line.strip().lstrip(fence[0])
+            ):
+                fence = None
+            continue
+        if index and not lines[index - 1].strip() and line and not line[0].isspace():
+            yield "\n".join(lines[start:index])
+            start = index
+        found = _FENCE_LINE.match(line)
+        if found:
+            marker = found.group(1)
+            fence = "$$" if marker.startswith("$") else marker
+            if marker[0] == "`" and "`" in line.strip()[len(marker) :]:
+                fence = None  # not a fence: a backtick in the info string
+    yield "\n".join(lines[start:])
+
+
+def markdown_to_blocks(md: str) -> list[dict[str, Any]]:
+    """Markdown (this module's dialect) -> canonical blocks, children nested under "children".
+
+    Placeholder and child page lines come back as references (`"reference": True` and the
+    block's `"id"`), never as new blocks. Chunks of the document already seen are not parsed
+    again (a save after a one-line edit re-parses one chunk).
+    """
+    md = md.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "\ufffd")
+    if _WHOLE_DOCUMENT.search(md):
+        # Link reference definitions and multi-line HTML blocks reach across chunks.
+        return _blocks(_tree(_PARSER.parse(md)))
+    chunks = list(_chunks(md))
+    missing = sum(1 for chunk in chunks if chunk not in _CHUNK_CACHE)
+    if missing > 4:
+        # Mostly new text: one parse of the whole document, its blocks filed by chunk.
+        return _parse_and_file(md, chunks)
+    out: list[dict[str, Any]] = []
+    for chunk in chunks:
+        cached = _CHUNK_CACHE.get(chunk)
+        if cached is None:
+            blocks = _blocks(_tree(_PARSER.parse(chunk)))
+            _remember(chunk, blocks)
+            out.extend(blocks)
+        else:
+            _CHUNK_CACHE.move_to_end(chunk)
+            out.extend(json.loads(cached))
+    return out
+
+
+def _remember(chunk: str, blocks: list[dict[str, Any]]) -> None:
+    _CHUNK_CACHE[chunk] = json.dumps(blocks, ensure_ascii=False)
+    if len(_CHUNK_CACHE) > _CHUNK_CACHE_SIZE:
+        _CHUNK_CACHE.popitem(last=False)
+
+
+def _parse_and_file(md: str, chunks: list[str]) -> list[dict[str, Any]]:
+    starts: list[int] = []
+    line = 0
+    for chunk in chunks:
+        starts.append(line)
+        line += chunk.count("\n") + 1
+    filed: list[list[dict[str, Any]]] = [[] for _ in chunks]
+    out: list[dict[str, Any]] = []
+    for node in _tree(_PARSER.parse(md)):
+        if node.token.type in ("bullet_list_open", "ordered_list_open"):
+            # A loose list runs across chunks: file each item where it starts.
+            parts = [(item, _Node(node.token)) for item in node.children]
+            for item, alone in parts:
+                alone.children = [item]
+            pieces = [(item.token.map, _blocks([alone])) for item, alone in parts]
+        else:
+            pieces = [(node.token.map, _blocks([node]))]
+        for where, blocks in pieces:
+            first = where[0] if where else 0
+            filed[bisect.bisect_right(starts, first) - 1].extend(blocks)
+            out.extend(blocks)
+    for chunk, blocks in zip(chunks, filed, strict=True):
+        _remember(chunk, blocks)
+    return out
+
+
+def markdown_to_blocks_uncached(md: str) -> list[dict[str, Any]]:
+    """markdown_to_blocks with one parse of the whole document (the reference behaviour)."""
+    return _blocks(_tree(_PARSER.parse(md)))

@@ -55,13 +55,14 @@ class TestInline:
             t("both", bold=True, italic=True),
         ]
         assert rich_text_to_markdown(items) == (
-            "plain **bold** *italic* ~~gone~~ `x * y` ***both***"
+            # A run that ends in a space cannot close '*': HTML keeps the space italic.
+            "plain **bold** <i>italic </i>~~gone~~ `x * y` ***both***"
         )
 
     def test_links_and_escaping(self) -> None:
         items = [t("see "), t("docs", link="https://x.y/a b"), t(" for *stars* and [brackets]")]
         assert rich_text_to_markdown(items) == (
-            "see [docs](https://x.y/a%20b) for \\*stars\\* and \\[brackets\\]"
+            "see [docs](<https://x.y/a b>) for \\*stars\\* and \\[brackets\\]"
         )
 
     def test_code_with_backticks_uses_a_longer_fence(self) -> None:
@@ -76,7 +77,10 @@ class TestInline:
             "href": None,
             "annotations": {},
         }
-        assert rich_text_to_markdown([eq, t(" by "), mention]) == "$e^{i\\pi}$ by @Ada"
+        compact = PAGE_ID.replace("-", "")
+        assert rich_text_to_markdown([eq, t(" by "), mention]) == (
+            f"$e^{{i\\pi}}$ by [Ada](mention:user/{compact})"
+        )
 
     def test_notion_relative_links_become_absolute(self) -> None:
         out = rich_text_to_markdown([t("page", link="/" + PAGE_ID.replace("-", ""))])
@@ -138,7 +142,7 @@ class TestBlocks:
             {"type": "equation", "equation": {"expression": "a^2+b^2=c^2"}},
         ]
         assert blocks_to_markdown(blocks) == (
-            "> 💡 Heads up\n\n> ▸ **More**\n>\n> hidden\n\n$$\na^2+b^2=c^2\n$$\n"
+            "> [!callout 💡] Heads up\n\n> [!toggle] More\n>\n> hidden\n\n$$\na^2+b^2=c^2\n$$\n"
         )
 
     def test_child_pages_are_links(self) -> None:
@@ -158,23 +162,24 @@ class TestBlocks:
 
     def test_paragraph_that_looks_like_syntax_stays_a_paragraph(self) -> None:
         out = blocks_to_markdown([block("paragraph", t("# not a heading")), block("paragraph")])
-        assert out == "\\# not a heading\n"
+        assert out == "\\# not a heading\n\n<br>\n"  # an empty paragraph is kept
         tokens = MarkdownIt("commonmark").parse(out)
         assert [tok.type for tok in tokens][:1] == ["paragraph_open"]
 
-    def test_table(self) -> None:
+    def test_table_is_a_protected_placeholder(self) -> None:
+        # Tables cannot round-trip through the editor, so they are placeholders (issue 4).
         rows = [
             {"type": "table_row", "table_row": {"cells": [[t("h1")], [t("h|2")]]}},
             {"type": "table_row", "table_row": {"cells": [[t("a")], []]}},
         ]
         table = {
+            "id": PAGE_ID,
             "type": "table",
             "table": {"table_width": 2, "has_column_header": True},
             "children": rows,
         }
-        assert blocks_to_markdown([table]) == "| h1 | h\\|2 |\n|---|---|\n| a |   |\n"
-        tokens = MarkdownIt("commonmark").enable("table").parse(blocks_to_markdown([table]))
-        assert any(tok.type == "table_open" for tok in tokens)
+        compact = PAGE_ID.replace("-", "")
+        assert blocks_to_markdown([table]) == f"⟦table: 2 columns, 2 rows · {compact}⟧\n"
 
     def test_media_and_unsupported_blocks_are_visible(self) -> None:
         blocks = [
@@ -193,12 +198,10 @@ class TestBlocks:
             {"type": "ai_block", "ai_block": {}},
             {"type": "unsupported", "unsupported": {}},
         ]
-        out = blocks_to_markdown(blocks)
-        assert "🖼 [Image](https://i/x.png)" in out
-        assert "🔖 [Bookmark](https://x.y)" in out
-        assert "left" in out
-        assert "*[ai block block: not shown here; open the page in Notion]*" in out
-        assert "*[unsupported block: not shown here" in out
+        assert blocks_to_markdown(blocks) == (
+            "⟦image: https://i/x.png⟧\n\n⟦bookmark: https://x.y⟧\n\n⟦column_list: 1 columns⟧\n\n"
+            "⟦ai_block⟧\n\n⟦unsupported⟧\n"
+        )
 
     def test_empty(self) -> None:
         assert blocks_to_markdown([]) == ""
