@@ -43,13 +43,17 @@ from __future__ import annotations
 
 import bisect
 import json
+import marshal
 import re
+import string
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
 from markdown_it import MarkdownIt
-from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace, mdTrim
+from markdown_it.common.entities import entities as _ENTITIES
+from markdown_it.common.utils import isPunctChar, isValidEntityCode, isWhiteSpace, mdTrim
+from markdown_it.parser_block import RuleFuncBlockType
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
@@ -121,6 +125,8 @@ _LANGUAGE_ALIASES: Final = {
 }
 """Fence info strings people type -> Notion's language names."""
 _COLOR_SET: Final = frozenset(COLORS)
+_ESCAPABLE: Final = frozenset(string.punctuation)
+"""CommonMark's ASCII punctuation: what a backslash escapes."""
 _STYLE_MARKS: Final = ("bold", "italic", "strikethrough")
 
 # Reserved starts of a paragraph: written as character references when they are text.
@@ -471,7 +477,8 @@ def _link_destination(url: str) -> str:
 
 
 def _is_punct(ch: str) -> bool:
-    return isMdAsciiPunct(ord(ch)) or isPunctChar(ch)
+    """CommonMark punctuation (markdown-it's isMdAsciiPunct or isPunctChar), ASCII first."""
+    return ch in _ESCAPABLE if ch < "\x80" else isPunctChar(ch)
 
 
 def _opens(prev: str, nxt: str) -> bool:
@@ -909,9 +916,9 @@ def _math_inline(state: StateInline, silent: bool) -> bool:
 
 def _math_block(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
     """`$$` on a line of its own, the expression, `$$` on a line of its own."""
-    if state.is_code_block(start_line):
-        return False
     begin = state.bMarks[start_line] + state.tShift[start_line]
+    if state.src[begin : begin + 1] != "$" or state.is_code_block(start_line):
+        return False
     if state.src[begin : state.eMarks[start_line]].rstrip() != "$$":
         return False
     if silent:
@@ -947,19 +954,73 @@ def _always(url: str) -> bool:
     return True
 
 
+_FIRST_CHARS: Final = {
+    "fence": "~`",
+    "blockquote": ">",
+    "hr": "*-_",
+    "list": "*-+0123456789",
+    "reference": "[",
+    "html_block": "<",
+    "heading": "#",
+}
+"""Block rules and the characters a line must start with for each to match."""
+
+
+def _first_char_guard(rule: RuleFuncBlockType, chars: str) -> RuleFuncBlockType:
+    def guarded(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+        begin = state.bMarks[start_line] + state.tShift[start_line]
+        # An empty slice (the end of the input) is "in" any string: the rule decides.
+        if state.src[begin : begin + 1] not in chars:
+            return False
+        return rule(state, start_line, end_line, silent)
+
+    return guarded
+
+
+def _indent_guard(rule: RuleFuncBlockType) -> RuleFuncBlockType:
+    def guarded(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+        if state.sCount[start_line] - state.blkIndent < 4:
+            return False  # not indented as code (StateBlock.is_code_block)
+        return rule(state, start_line, end_line, silent)
+
+    return guarded
+
+
+def _guard_block_rules(md: MarkdownIt) -> None:
+    """Speed: markdown-it tries every block rule at every block start (and most of them on
+    every paragraph line, to see whether it ends the paragraph); a failing call costs about a
+    microsecond, a tenth of the block parse. Each rule below fails at once unless the line
+    starts with one of its characters (or is indented as code), so that test goes first."""
+    for rule in list(md.block.ruler.__rules__):
+        if rule.name in _FIRST_CHARS:
+            guarded = _first_char_guard(rule.fn, _FIRST_CHARS[rule.name])
+        elif rule.name == "code":
+            guarded = _indent_guard(rule.fn)
+        else:
+            continue
+        md.block.ruler.at(rule.name, guarded, {"alt": list(rule.alt)})
+
+
 def make_parser() -> MarkdownIt:
     """markdown-it configured for this dialect (CommonMark + strikethrough + math)."""
+    return _make_parser(guard_rules=True)
+
+
+def _make_parser(*, guard_rules: bool) -> MarkdownIt:
+    """make_parser; without `guard_rules`, markdown-it's own rule chain (the tests' reference)."""
     md = MarkdownIt("commonmark", {"html": True, "maxNesting": 200})
     md.enable("strikethrough")
     md.inline.ruler.before("escape", "math_inline", _math_inline)
     md.block.ruler.before(
         "fence", "math_block", _math_block, {"alt": ["paragraph", "reference", "blockquote"]}
     )
+    if guard_rules:
+        _guard_block_rules(md)
     # Keep URLs exactly as written (no percent-encoding, no scheme filter): they are data.
     md.normalizeLink = _identity  # type: ignore[method-assign]
     md.normalizeLinkText = _identity  # type: ignore[method-assign,assignment]
     md.validateLink = _always  # type: ignore[method-assign]
-    # Inline parsing is done per block, and skipped for plain text (see _inline_tokens).
+    # Inline parsing is done per block, most of it without the parser (see _parse_inline).
     md.disable("inline")
     md.disable("text_join")
     return md
@@ -1133,7 +1194,8 @@ def _parse_inline(source: str) -> list[dict[str, Any]]:
     if not _NEEDS_INLINE.search(source):
         # Plain text: the inline parser would give it back unchanged, so skip it (speed).
         return _plain_items(source)
-    return _slow_inline(source)
+    fast = _fast_inline(source)
+    return fast if fast is not None else _slow_inline(source)
 
 
 def _slow_inline(source: str) -> list[dict[str, Any]]:
@@ -1142,6 +1204,166 @@ def _slow_inline(source: str) -> list[dict[str, Any]]:
     builder = _InlineBuilder()
     builder.walk(tokens)
     return canonical_rich_text(builder.items)
+
+
+# The fast inline path. Speed: most blocks hold only text, escapes, character references, line
+# breaks and plain `*` emphasis, and markdown-it's inline parser costs 10-35 us a block, five to
+# ten times this. It follows markdown-it's own rules (escape, entity, newline, emphasis) exactly
+# for that subset and leaves anything else to the parser: code spans, links, images, HTML,
+# equations, `_` and `~` runs (unless escaped), `*` runs not paired the obvious way, and CR or NUL
+# (which canonical_item rewrites item by item). tests/unit/test_markdown_fastpath.py holds it to
+# the parser.
+_FAST_SPECIAL = re.compile(r"[\\&*\n`_\[~<$\r\x00]")
+_DIGITAL_ENTITY = re.compile(r"&#((?:x[a-f0-9]{1,6}|[0-9]{1,7}));", re.IGNORECASE)
+_NAMED_ENTITY = re.compile(r"&([a-z][a-z0-9]{1,31});", re.IGNORECASE)
+
+
+def _flanking(before: str, after: str) -> tuple[bool, bool]:
+    """(can open, can close) of a `*` run between two characters (StateInline.scanDelims)."""
+    before_punct, after_punct = _is_punct(before), _is_punct(after)
+    before_space, after_space = isWhiteSpace(ord(before)), isWhiteSpace(ord(after))
+    left = not (after_space or (after_punct and not (before_space or before_punct)))
+    right = not (before_space or (before_punct and not (after_space or after_punct)))
+    return left, right
+
+
+def _skip_indent(source: str, pos: int) -> int:
+    """Past the spaces and tabs that start a continuation line (markdown-it drops them)."""
+    end = len(source)
+    while pos < end and source[pos] in " \t":
+        pos += 1
+    return pos
+
+
+def _entity(source: str, at: int) -> tuple[str, int] | None:
+    """The text of the character reference at `at` and where it ends (None: not one)."""
+    if source.startswith("&#", at):
+        found = _DIGITAL_ENTITY.match(source, at)
+        if found is None:
+            return None
+        digits = found.group(1)
+        code = int(digits[1:], 16) if digits[0] in "xX" else int(digits)
+        if not isValidEntityCode(code):
+            return "\ufffd", found.end()
+        # A CR is its own item in the parser's output, and canonical_item makes it a LF.
+        return ("\n" if code == 13 else chr(code)), found.end()
+    found = _NAMED_ENTITY.match(source, at)
+    if found is None or found.group(1) not in _ENTITIES:
+        return None
+    return _ENTITIES[found.group(1)], found.end()
+
+
+def _fast_inline(source: str) -> list[dict[str, Any]] | None:
+    """Canonical rich text for inline source in the fast path's subset, exactly as the parser
+    gives it; None when the source needs the parser."""
+    # Text as markdown-it tokenizes it: `pending` is plain text since the last token (a line
+    # break drops the spaces that end it). A `*` run is a piece of its own, noted in `runs`.
+    pieces: list[str] = []
+    runs: list[tuple[int, int, bool, bool]] = []  # (piece index, length, can open, can close)
+    pending = ""
+    pos, end = 0, len(source)
+    while True:
+        found = _FAST_SPECIAL.search(source, pos)
+        if found is None:
+            pending += source[pos:]
+            break
+        at = found.start()
+        pending += source[pos:at]
+        char = source[at]
+        if char == "&":
+            entity = _entity(source, at)
+            if entity is None:
+                pending += "&"
+                pos = at + 1
+                continue
+            piece, pos = entity
+        elif char == "*":
+            stop = at + 1
+            while stop < end and source[stop] == "*":
+                stop += 1
+            before = source[at - 1] if at else " "
+            after = source[stop] if stop < end else " "
+            piece, pos = source[at:stop], stop
+            runs.append((len(pieces) + bool(pending), stop - at, *_flanking(before, after)))
+        elif char == "\n":
+            if pending.endswith(" "):
+                pending = pending.rstrip(" ") if pending.endswith("  ") else pending[:-1]
+            piece, pos = "\n", _skip_indent(source, at + 1)
+        elif char != "\\":
+            return None  # a code span, link, HTML, equation, `_` or `~`, CR or NUL
+        elif at + 1 == end:  # a backslash ending the text is text
+            pending += "\\"
+            pos = end
+            continue
+        else:
+            escaped = source[at + 1]
+            if escaped == "\n":  # a hard line break
+                piece, pos = "\n", _skip_indent(source, at + 2)
+            elif escaped in "\r\x00":
+                return None
+            else:
+                piece = escaped if escaped in _ESCAPABLE else "\\" + escaped
+                pos = at + 2
+        if pending:
+            pieces.append(pending)
+            pending = ""
+        pieces.append(piece)
+    if pending:
+        pieces.append(pending)
+    if not runs:
+        return _fast_items([("".join(pieces), False, False)])
+    return _emphasis(pieces, runs)
+
+
+def _emphasis(
+    pieces: list[str], runs: list[tuple[int, int, bool, bool]]
+) -> list[dict[str, Any]] | None:
+    """Text split by its `*` pairs (None: a pairing that needs the parser). Runs that can
+    neither open nor close stay text; the others must alternate opener, closer of the same
+    length (at most 3: `***` is bold and italic), which markdown-it pairs the obvious way."""
+    segments: list[tuple[str, bool, bool]] = []
+    opener: tuple[int, int, bool, bool] | None = None
+    start = 0
+    for run in runs:
+        index, length, can_open, can_close = run
+        if can_open == can_close:
+            if not can_open:
+                continue  # neither opens nor closes: stays text
+            return None
+        if can_open and opener is None:
+            segments.append(("".join(pieces[start:index]), False, False))
+            opener = run
+        elif can_close and opener is not None and opener[1] == length <= 3:
+            segments.append(("".join(pieces[opener[0] + 1 : index]), length >= 2, length != 2))
+            opener = None
+        else:
+            return None
+        start = index + 1
+    if opener is not None:
+        return None
+    segments.append(("".join(pieces[start:]), False, False))
+    return _fast_items(segments)
+
+
+def _fast_items(segments: list[tuple[str, bool, bool]]) -> list[dict[str, Any]]:
+    """Canonical rich text from (text, bold, italic) segments."""
+    items: list[dict[str, Any]] = []
+    long_text = False
+    last: tuple[bool, bool] | None = None
+    for content, bold, italic in segments:
+        if not content:
+            continue
+        if last == (bold, italic):  # only empty text between: one item, as the parser gives
+            content = items.pop()["text"]["content"] + content
+        notes = dict(DEFAULT_ANNOTATIONS)
+        notes["bold"], notes["italic"] = bold, italic
+        items.append(
+            {"type": "text", "text": {"content": content, "link": None}, "annotations": notes}
+        )
+        last = (bold, italic)
+        long_text = long_text or len(content) > MAX_TEXT_UTF16 // 2
+    # No CR or NUL is left (_fast_inline, _entity): canonical_rich_text would only split.
+    return canonical_rich_text(items) if long_text else items
 
 
 def _strip_block_color(source: str) -> tuple[str, str]:
@@ -1164,23 +1386,26 @@ class _Node:
 
     __slots__ = ("children", "token")
 
-    def __init__(self, token: Token) -> None:
+    def __init__(self, token: Token, children: Sequence[_Node] = ()) -> None:
         self.token = token
-        self.children: list[_Node] = []
+        self.children = children
 
 
 def _tree(tokens: Sequence[Token]) -> list[_Node]:
     root: list[_Node] = []
-    stack: list[_Node] = []
+    siblings = root
+    outer: list[list[_Node]] = []  # the sibling lists of the open tokens' parents
     for token in tokens:
-        if token.nesting == -1:
-            if stack:
-                stack.pop()
-            continue
-        node = _Node(token)
-        (stack[-1].children if stack else root).append(node)
-        if token.nesting == 1:
-            stack.append(node)
+        nesting = token.nesting
+        if nesting == 1:
+            inner: list[_Node] = []
+            siblings.append(_Node(token, inner))
+            outer.append(siblings)
+            siblings = inner
+        elif nesting == 0:
+            siblings.append(_Node(token))  # a leaf shares the empty tuple (fewer objects)
+        elif outer:
+            siblings = outer.pop()
     return root
 
 
@@ -1303,7 +1528,7 @@ def _blockquote(node: _Node) -> dict[str, Any]:
     return _with_children(_text_block("quote", ""), _blocks(parts))
 
 
-def _container_block(found: re.Match[str], head: str, rest: list[_Node]) -> dict[str, Any]:
+def _container_block(found: re.Match[str], head: str, rest: Sequence[_Node]) -> dict[str, Any]:
     marker, argument = found.group(1) or found.group(3), found.group(2)
     children = _blocks(rest)
     if marker == "callout":
@@ -1366,9 +1591,17 @@ def _html_block(raw: str) -> list[dict[str, Any]]:
     ]
 
 
-_CHUNK_CACHE: OrderedDict[str, str] = OrderedDict()
+_CHUNK_CACHE: OrderedDict[str, bytes] = OrderedDict()
+"""Chunk of Markdown -> its blocks, marshalled: every hit gets fresh objects (the caller may
+change them). Blocks are plain JSON-like data, which marshal serialises faster than pickle or
+JSON, and loading it never runs code."""
 _CHUNK_CACHE_SIZE: Final = 20_000
-_WHOLE_DOCUMENT = re.compile(r"\]:|^ {0,3}<(?:!|\?|script|pre|style|textarea)", re.M | re.I)
+_CHUNK_GROUP: Final = 48
+"""Chunks parsed together on a cold parse. Any grouping gives the same blocks (chunks are
+independent, as the cache already relies on); small groups keep few parser tokens alive at
+once, so the garbage collector's full passes (up to a fifth of a 2,000-block parse when all
+its tokens lived together) stay rare."""
+_MULTILINE_HTML = re.compile(r"^ {0,3}<(?:!|\?|script|pre|style|textarea)", re.M | re.I)
 _FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,}|\$\$\s*$)")
 
 
@@ -1405,15 +1638,18 @@ def markdown_to_blocks(md: str) -> list[dict[str, Any]]:
     again (a save after a one-line edit re-parses one chunk).
     """
     md = md.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "\ufffd")
-    if _WHOLE_DOCUMENT.search(md):
+    if "]:" in md or ("<" in md and _MULTILINE_HTML.search(md)):
         # Link reference definitions and multi-line HTML blocks reach across chunks.
         return _blocks(_tree(_PARSER.parse(md)))
     chunks = list(_chunks(md))
+    out: list[dict[str, Any]] = []
     missing = sum(1 for chunk in chunks if chunk not in _CHUNK_CACHE)
     if missing > 4:
-        # Mostly new text: one parse of the whole document, its blocks filed by chunk.
-        return _parse_and_file(md, chunks)
-    out: list[dict[str, Any]] = []
+        # Mostly new text: parsed a group of chunks at a time, the blocks filed by chunk.
+        for first in range(0, len(chunks), _CHUNK_GROUP):
+            group = chunks[first : first + _CHUNK_GROUP]
+            out.extend(_parse_and_file("\n".join(group), group))
+        return out
     for chunk in chunks:
         cached = _CHUNK_CACHE.get(chunk)
         if cached is None:
@@ -1422,12 +1658,12 @@ def markdown_to_blocks(md: str) -> list[dict[str, Any]]:
             out.extend(blocks)
         else:
             _CHUNK_CACHE.move_to_end(chunk)
-            out.extend(json.loads(cached))
+            out.extend(marshal.loads(cached))  # noqa: S302 (bytes this module wrote)
     return out
 
 
 def _remember(chunk: str, blocks: list[dict[str, Any]]) -> None:
-    _CHUNK_CACHE[chunk] = json.dumps(blocks, ensure_ascii=False)
+    _CHUNK_CACHE[chunk] = marshal.dumps(blocks)
     if len(_CHUNK_CACHE) > _CHUNK_CACHE_SIZE:
         _CHUNK_CACHE.popitem(last=False)
 
