@@ -208,6 +208,11 @@ class AlloyClient:
     def __repr__(self) -> str:
         return f"AlloyClient(base_url={self.base_url!r}, user_id={self.user_id!r})"
 
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The one httpx client; it sends no key by itself (auth is added per API call)."""
+        return self._http
+
     async def aclose(self) -> None:
         """Close the httpx client this client was given (the app keeps one for its lifetime)."""
         await self._http.aclose()

@@ -11,7 +11,7 @@ from alloy_tui.tui.app import AlloyApp
 
 
 class AlloyCommands(Provider):
-    """Switch connection, search, new page, open by link or id, connections, theme."""
+    """Switch connection, search, new page, open by link or id, connections, requests, theme."""
 
     def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         app = self.app
@@ -32,6 +32,11 @@ class AlloyCommands(Provider):
             ),
             ("Connections", "List, pick, connect and delete connections", app.action_connections),
             ("Connect Notion", "Connect a new Notion workspace through OAuth", app.action_connect),
+            (
+                "Requests (request inspector)",
+                "Every Alloy call the app made: status, latency, bodies, copy as curl",
+                app.open_requests,
+            ),
             (
                 "Toggle light/dark theme",
                 "Switch between textual-light and textual-dark",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import sys
 import tempfile
@@ -32,10 +33,23 @@ def _now() -> datetime:
     return NOW
 
 
-async def _settle(pilot: Pilot[Any]) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+async def _settle(pilot: Pilot[Any], within: float = 15) -> None:
+    """Wait until nothing is left to load: no worker running (a worker may start another, as
+    the page does for its body, so one wait is not enough), no widget showing its loading
+    indicator, and the screen laid out again. A picture taken earlier differs between runs."""
+    app = pilot.app
+    deadline = time.monotonic() + within
+    quiet = 0
+    while quiet < 2:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the screen kept loading")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        busy = any(not w.is_finished for w in app.workers) or any(
+            widget.loading for widget in app.screen.query("*")
+        )
+        quiet = 0 if busy else quiet + 1
 
 
 async def _until(pilot: Pilot[Any], condition: Callable[[], object], within: float = 15) -> None:
@@ -108,6 +122,37 @@ async def _database(pilot: Pilot[Any]) -> None:
     await _settle(pilot)
 
 
+FIXED_LATENCIES_MS = (84.0, 12.0, 31.0, 9.0, 46.0, 23.0)
+"""Shown instead of measured latencies, which differ between runs."""
+MISSING_PAGE = "0badc0de-0000-4000-8000-000000000000"
+
+
+async def _requests(pilot: Pilot[Any]) -> None:
+    from alloy_tui.alloy.errors import AlloyError
+    from alloy_tui.sandbox.defaults import DEFAULT_PORT
+    from alloy_tui.tui.screens.requests import RequestsScreen
+
+    await _settle(pilot)
+    app = pilot.app
+    assert isinstance(app, AlloyApp)
+    await app.state.notion.search("Roadmap", page_size=2)
+    with contextlib.suppress(AlloyError):  # a failed call, to show how one looks
+        await app.state.notion.get_page(MISSING_PAGE)
+    await app.state.notion.list_users()
+    # The sandbox's port and the latencies differ between runs: show the documented port and
+    # fixed figures, as the other pictures show a fixed latency in the status bar.
+    base_url = app.state.client.base_url
+    for record in app.state.log.records():
+        record.latency_ms = FIXED_LATENCIES_MS[record.id % len(FIXED_LATENCIES_MS)]
+        record.url = record.url.replace(base_url, f"http://127.0.0.1:{DEFAULT_PORT}")
+    screen = RequestsScreen(tz=UTC)
+    await app.push_screen(screen)
+    await _settle(pilot)
+    table = screen.table
+    search_row = next(i for i, r in enumerate(screen.records.values()) if r.action == "post-search")
+    table.move_cursor(row=search_row, animate=False)
+
+
 SHOTS: list[tuple[str, Step, str | None]] = [
     ("connections", _connections, None),
     ("search", _search, None),
@@ -115,6 +160,7 @@ SHOTS: list[tuple[str, Step, str | None]] = [
     ("help", _help, None),
     ("page", _page, "alloy_tui.tui.screens.page"),
     ("database", _database, "alloy_tui.tui.screens.database"),
+    ("requests", _requests, None),
 ]
 """(file name, how to get there, the module the screen needs if it is optional)."""
 
@@ -141,6 +187,7 @@ async def _shoot(base_url: str, out: Path, name: str, step: Step) -> Path:
         api_key=settings.api_key,
         user_id=settings.user_id,
         options=ClientOptions(rate_limit=False),
+        now=_now,  # the request inspector shows when each call started
     )
     app = make_app(settings, client=client, clock=_now)
     path = out / f"{name}.svg"
@@ -149,9 +196,18 @@ async def _shoot(base_url: str, out: Path, name: str, step: Step) -> Path:
         await _settle(pilot)
         # Latency is the one value that varies between runs: show a fixed one.
         app.update_status(last_latency_ms=12.0, in_flight=0, wait_until=None)
+        _steady_cursors(app)
         await pilot.pause()
         path.write_text(app.export_screenshot(title=f"alloy-tui · {name}"), encoding="utf-8")
     return path
+
+
+def _steady_cursors(app: AlloyApp) -> None:
+    """A blinking cursor is drawn or not depending on the instant of the picture: keep every
+    text cursor (Input, TextArea) steadily on."""
+    for widget in app.screen.query("*"):
+        if hasattr(widget, "cursor_blink"):
+            widget.cursor_blink = False
 
 
 def main(argv: list[str] | None = None) -> int:

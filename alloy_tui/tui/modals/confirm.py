@@ -68,13 +68,20 @@ class PromptModal(ModalScreen[str | None]):
     ]
 
     def __init__(
-        self, title: str, message: str = "", *, placeholder: str = "", value: str = ""
+        self,
+        title: str,
+        message: str = "",
+        *,
+        placeholder: str = "",
+        value: str = "",
+        confirm: str = "Open",
     ) -> None:
         super().__init__(classes="dialog")
         self.title_text = title
         self.message = message
         self.placeholder = placeholder
         self.value = value
+        self.confirm_label = confirm
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -84,7 +91,7 @@ class PromptModal(ModalScreen[str | None]):
             yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input")
             with Horizontal(id="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
-                yield Button("Open", id="confirm", variant="primary")
+                yield Button(self.confirm_label, id="confirm", variant="primary")
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#confirm")

@@ -1,12 +1,16 @@
-"""The connect dialog: shows the OAuth link and a countdown while the app's worker waits."""
+"""The connect dialog: the OAuth link, a countdown, and a browserless sandbox approval."""
 
 from __future__ import annotations
 
 import math
 import time
-from typing import ClassVar
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import ClassVar, Final
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
-from textual import getters, on
+import httpx
+from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -32,6 +36,13 @@ class ConnectModal(ModalScreen[bool]):
         Binding("y", "copy_url", "Copy link", id="connect.copy", tooltip="Copy (OSC 52)"),
         Binding("o", "open_url", "Open browser", id="connect.open", tooltip="Open the link"),
         Binding("r", "retry", "Try again", id="connect.retry", tooltip="Start over"),
+        Binding(
+            "a",
+            "approve",
+            "Approve in sandbox",
+            id="connect.approve",
+            tooltip="Allow on the sandbox's consent page, without a browser",
+        ),
     ]
 
     def __init__(self, *, start: bool = True) -> None:
@@ -40,7 +51,13 @@ class ConnectModal(ModalScreen[bool]):
         self.url: str | None = None
         self.deadline: float | None = None
         self.finished: ConnectFinished | None = None
+        self.approving = False
         self._ticker: Timer | None = None
+
+    @property
+    def sandbox(self) -> bool:
+        """Whether the app talks to the sandbox (then it can approve without a browser)."""
+        return self.app.state.sandbox
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -50,15 +67,25 @@ class ConnectModal(ModalScreen[bool]):
             yield Static("", id="connect-countdown")
             yield Static(
                 "Allow access in the browser; this dialog closes by itself when Notion "
-                "sends you back. y copies the link, o opens it, Esc cancels.",
+                "sends you back. y copies the link, o opens it, Esc cancels."
+                + (
+                    " No browser here? Press a to approve on the sandbox's consent page."
+                    if self.sandbox
+                    else ""
+                ),
                 id="dialog-remedy",
             )
             with Horizontal(id="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Copy link", id="copy", disabled=True)
+                if self.sandbox:
+                    yield Button("Approve in sandbox", id="approve", disabled=True)
                 yield Button("Open browser", id="open", variant="primary", disabled=True)
 
     def on_mount(self) -> None:
+        if self.sandbox:
+            # Room for the fourth button; the shared dialog style fits three.
+            self.query_one("#dialog").styles.width = 86
         self.app.connect_signal.subscribe(self, self.on_connect_update)
         self._ticker = self.set_interval(1.0, self._tick, pause=True)
         if self.start:
@@ -78,8 +105,8 @@ class ConnectModal(ModalScreen[bool]):
             url = self.query_one("#connect-url", Static)
             url.update(event.url)
             url.remove_class("hidden")
-            self.query_one("#copy", Button).disabled = False
-            self.query_one("#open", Button).disabled = False
+            for button in self.query("#copy, #open, #approve").results(Button):
+                button.disabled = False
         if event.seconds_left is not None:
             self.deadline = time.monotonic() + event.seconds_left
             if self._ticker is not None:
@@ -129,6 +156,37 @@ class ConnectModal(ModalScreen[bool]):
         if self.url:
             self.app.open_url(self.url)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "approve":
+            return self.sandbox
+        return True
+
+    @on(Button.Pressed, "#approve")
+    def action_approve(self) -> None:
+        """Play the browser's part against the sandbox: open the consent page, press Allow."""
+        if not self.sandbox or self.url is None or self.approving or self.finished is not None:
+            return
+        self.approving = True
+        self.approve(self.url)
+
+    @work(exclusive=True, group="sandbox-approve", exit_on_error=False)
+    async def approve(self, url: str) -> None:
+        status = self.query_one("#connect-status", Static)
+        status.remove_class("-error")
+        status.update("Approving on the sandbox's consent page…")
+        try:
+            await approve_in_sandbox(
+                self.app.state.client.http, url, self.app.state.client.base_url
+            )
+        except SandboxApprovalError as error:
+            self.approving = False
+            if self.finished is None and self.is_attached:
+                status.update(f"{error.sentence} {error.remedy}")
+                status.add_class("-error")
+            return
+        if self.finished is None and self.is_attached:
+            status.update("Approved in the sandbox; finishing the connection…")
+
     def action_retry(self) -> None:
         if self.finished is not None and self.finished.connection is None:
             self.finished = None
@@ -136,6 +194,7 @@ class ConnectModal(ModalScreen[bool]):
             status.remove_class("-error")
             status.update("Asking Alloy for an authorization link…")
             self.query_one("#cancel", Button).label = "Cancel"
+            self.approving = False
             self.app.start_connect()
 
     @on(Button.Pressed, "#cancel")
@@ -153,3 +212,161 @@ _DEFAULT_MESSAGES = {
     "listing": "Looking up the new connection…",
     "done": "Connected.",
 }
+
+
+# ---- approving in the sandbox (the browser's part, for machines without one) ---------------
+
+APPROVE_TIMEOUT: Final = 10.0
+
+
+class SandboxApprovalError(Exception):
+    """Approving on the sandbox's consent page failed; says what happened and what to do."""
+
+    def __init__(
+        self, sentence: str, remedy: str = "Press a to try again, or open the link."
+    ) -> None:
+        super().__init__(sentence)
+        self.sentence = sentence
+        self.remedy = remedy
+
+
+@dataclass
+class ConsentForm:
+    """What a browser would submit from the consent page when the user presses Allow."""
+
+    action: str = ""
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    allow: tuple[str, str] | None = None
+    problem: str = ""
+    """The page's own explanation when it shows an error instead of a form."""
+
+
+class _ConsentParser(HTMLParser):
+    """Reads the first POST form: hidden fields, checked boxes (the shared pages) and the
+    submit button whose value or label is Allow; or the problem page's sentence."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.form = ConsentForm()
+        self._in_form = False
+        self._done = False
+        self._button: tuple[str, str] | None = None
+        self._button_text: list[str] = []
+        self._in_problem = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        if tag == "form" and not self._done and values.get("method", "get").lower() == "post":
+            self._in_form = True
+            self.form.action = values.get("action", "")
+        elif tag == "input" and self._in_form:
+            kind = values.get("type", "text").lower()
+            name = values.get("name", "")
+            if not name:
+                return
+            if kind == "hidden" or (kind == "checkbox" and "checked" in values):
+                self.form.fields.append((name, values.get("value", "on")))
+        elif tag == "button" and self._in_form:
+            self._button = (values.get("name", ""), values.get("value", ""))
+            self._button_text = []
+        elif tag == "p" and "sub" in values.get("class", "").split() and not self.form.problem:
+            self._in_problem = True
+
+    def handle_data(self, data: str) -> None:
+        if self._button is not None:
+            self._button_text.append(data)
+        if self._in_problem:
+            self.form.problem += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "button" and self._button is not None:
+            name, value = self._button
+            label = "".join(self._button_text).strip().lower()
+            if self.form.allow is None and (value.lower() == "allow" or label.startswith("allow")):
+                self.form.allow = (name, value)
+            self._button = None
+        elif tag == "form" and self._in_form:
+            self._in_form = False
+            self._done = True
+        elif tag == "p":
+            self._in_problem = False
+
+
+def parse_consent_page(html: str) -> ConsentForm:
+    parser = _ConsentParser()
+    parser.feed(html)
+    parser.close()
+    return parser.form
+
+
+def _same_place(url: str, base: str) -> bool:
+    a, b = urlsplit(url), urlsplit(base)
+    return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
+
+
+def _location(answer: httpx.Response, url: str) -> str | None:
+    if answer.is_redirect and answer.headers.get("location"):
+        return urljoin(url, answer.headers["location"])
+    return None
+
+
+def _problem(answer: httpx.Response) -> str:
+    problem = parse_consent_page(answer.text).problem.strip()
+    return problem or f"The sandbox's consent page answered HTTP {answer.status_code}."
+
+
+async def approve_in_sandbox(http: httpx.AsyncClient, oauth_url: str, sandbox_url: str) -> None:
+    """Do what a browser does with the OAuth link: open the sandbox's consent page, submit
+    Allow (with its CSRF token and every page it offers), and follow the redirect to the app's
+    loopback listener, which then finishes the flow as usual.
+
+    Only a link on the sandbox itself is followed, and only a redirect to the listener the
+    link names; `http` sends no credentials (the API key is added per API call, not here).
+    Raises SandboxApprovalError."""
+    if not _same_place(oauth_url, sandbox_url):
+        raise SandboxApprovalError(
+            "The authorization link is not on the sandbox, so it cannot be approved here.",
+            "Open the link in a browser instead (y copies it).",
+        )
+    redirect_uri = (parse_qs(urlsplit(oauth_url).query).get("redirect_uri") or [""])[0]
+    if not redirect_uri:
+        raise SandboxApprovalError("The authorization link names no redirect URI.")
+    try:
+        answer = await http.get(oauth_url, timeout=APPROVE_TIMEOUT)
+        target = _location(answer, oauth_url)  # an auto-consent sandbox redirects at once
+        if target is None:
+            if answer.status_code != 200:
+                raise SandboxApprovalError(_problem(answer))
+            form = parse_consent_page(answer.text)
+            if form.allow is None:
+                raise SandboxApprovalError(
+                    form.problem.strip() or "The sandbox's consent page has no Allow button."
+                )
+            action = urljoin(oauth_url, form.action or oauth_url)
+            if not _same_place(action, sandbox_url):
+                raise SandboxApprovalError("The consent form posts outside the sandbox.")
+            fields = [*form.fields, form.allow] if form.allow[0] else form.fields
+            answer = await http.post(
+                action,
+                content=urlencode(fields).encode(),
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+                timeout=APPROVE_TIMEOUT,
+            )
+            target = _location(answer, action)
+            if target is None:
+                raise SandboxApprovalError(_problem(answer))
+        expected = urlsplit(redirect_uri)
+        landed = urlsplit(target)
+        if not _same_place(target, redirect_uri) or landed.path != expected.path:
+            raise SandboxApprovalError("The sandbox sent the approval somewhere unexpected.")
+        # The listener's answer is a page for the browser; the flow itself learns the result.
+        back = await http.get(target, timeout=APPROVE_TIMEOUT)
+    except httpx.HTTPError as error:
+        raise SandboxApprovalError(
+            f"Could not reach the sandbox or the app's listener ({type(error).__name__})."
+        ) from None
+    if back.status_code >= 400:
+        raise SandboxApprovalError(
+            f"The app's OAuth listener refused the approval (HTTP {back.status_code}).",
+            "Press r to start over.",
+        )

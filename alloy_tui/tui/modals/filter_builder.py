@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, ClassVar, Literal
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -16,14 +16,24 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
+from alloy_tui.alloy.errors import AlloyError
 from alloy_tui.notion.filters import CONDITIONS, TIMESTAMP_FILTERS, conditions_for, operand_for
-from alloy_tui.notion.ids import normalize_id
-from alloy_tui.notion.models import PropertySchema
+from alloy_tui.notion.ids import id_from_text, normalize_id
+from alloy_tui.notion.models import PropertySchema, object_title
+from alloy_tui.tui.modals.picker import (
+    PickerModal,
+    PickItem,
+    SearchFunction,
+    search_database,
+    search_workspace,
+)
+from alloy_tui.tui.widgets.properties import user_choices
 
 Combinator = Literal["and", "or"]
 
 TIMESTAMP_PREFIX = "timestamp:"
 """Property choices that are a page's own timestamps rather than schema properties."""
+PEOPLE_TYPES = frozenset({"people", "created_by", "last_edited_by"})
 
 
 def condition_label(condition: str) -> str:
@@ -40,6 +50,8 @@ class FilterCondition:
     condition: str
     value: Any = None
     timestamp: bool = False
+    label: str | None = field(default=None, compare=False)
+    """What the user saw for an id operand (a person's name, a page's title)."""
 
     def to_notion(self) -> dict[str, Any]:
         kind = operand_for(self.type, self.condition)
@@ -62,6 +74,8 @@ class FilterCondition:
             return f"{text} “{self.value}”"
         if kind == "boolean":
             return f"{text} {'checked' if self.value else 'unchecked'}"
+        if kind == "uuid" and self.label:
+            return f"{text} {self.label}"
         return f"{text} {self.value}"
 
 
@@ -135,6 +149,72 @@ def parse_operand(prop_type: str, condition: str, raw: Any, *, label: str) -> An
 def filterable(schema: Sequence[PropertySchema]) -> list[PropertySchema]:
     """The properties a filter can use (formula and rollup filters are not offered)."""
     return [p for p in schema if p.type in CONDITIONS]
+
+
+def relation_search(notion: Any, database_id: str | None) -> SearchFunction:
+    """Pages a relation condition can name: the related database's rows by title (or, when
+    the schema does not say which database, every page); a pasted link or id is looked up."""
+    titles = (
+        search_database(notion, database_id) if database_id else search_workspace(notion, "page")
+    )
+
+    async def search(query: str) -> list[PickItem]:
+        pasted = id_from_text(query) if query else None
+        if pasted is not None:
+            page = await notion.get_page(pasted)
+            return [PickItem(str(page["id"]), object_title(page) or "Untitled")]
+        return list(await titles(query))
+
+    return search
+
+
+class RelationOperand(Button):
+    """A relation condition's page: pressing it searches the related database for one."""
+
+    NONE = "Choose a page…"
+
+    def __init__(self, prop: PropertySchema, page_id: str | None, label: str | None) -> None:
+        super().__init__(
+            label or (page_id[:8] if page_id else self.NONE),
+            classes="operand operand-select relation-operand",
+            tooltip="Search the related database for the page",
+        )
+        self.prop = prop
+        self.page_id = page_id
+        self.page_label = label
+
+    def choose(self, item: PickItem) -> None:
+        self.page_id = item.id
+        self.page_label = item.label
+        self.label = item.label
+
+    @on(Button.Pressed)
+    def _open_picker(self, event: Button.Pressed) -> None:
+        event.stop()
+        from alloy_tui.tui.app import AlloyApp
+
+        app = self.app
+        if not isinstance(app, AlloyApp):
+            return
+        try:
+            notion = app.state.notion
+        except AlloyError as error:
+            app.report_error(error, where="Filter")
+            return
+
+        def picked(items: list[PickItem] | None) -> None:
+            if items:
+                self.choose(items[0])
+            self.focus()
+
+        app.push_screen(
+            PickerModal(
+                f"{self.prop.name}: which page?",
+                relation_search(notion, self.prop.related_database_id),
+                placeholder="Type a title, or paste a page link or id",
+            ),
+            picked,
+        )
 
 
 class ConditionRow(Horizontal):
@@ -244,16 +324,11 @@ class ConditionRow(Horizontal):
                     value=value if value else Select.NULL,
                     prompt="Option",
                 )
-            elif (
-                kind == "uuid"
-                and prop[1] in ("people", "created_by", "last_edited_by")
-                and (self.users)
-            ):
-                widget = Select(
-                    [(name, uid) for uid, name in self.users],
-                    value=value if value else Select.NULL,
-                    prompt="Person",
-                )
+            elif kind == "uuid" and prop[1] in PEOPLE_TYPES:
+                widget = self._people_select(value)
+            elif kind == "uuid" and prop[1] == "relation" and schema is not None:
+                label = self.initial.label if self.initial and self.initial.value == value else None
+                widget = RelationOperand(schema, str(value) if value else None, label)
             elif kind in ("string", "number", "date", "uuid"):
                 hints = {
                     "string": "text",
@@ -272,6 +347,25 @@ class ConditionRow(Horizontal):
             widget.add_class("operand")
             await self.mount(widget, before=placeholder)
 
+    def _people_select(self, value: Any) -> Select[str]:
+        """The workspace's people to pick from (listed by the dialog; 'Loading' until then)."""
+        people = list(self.users)
+        if value and value not in {uid for uid, _ in people}:
+            people.append((str(value), str(value)[:8]))  # e.g. a guest no longer listed
+        return Select(
+            [(name, uid) for uid, name in people],
+            value=value if value else Select.NULL,
+            prompt="Person" if self.users else "Loading people…",
+            classes="operand-select",
+        )
+
+    async def set_users(self, users: Sequence[tuple[str, str]]) -> None:
+        """The workspace's people arrived: refill this row's person list, keeping its choice."""
+        self.users = list(users)
+        prop = self.prop
+        if prop is not None and prop[1] in PEOPLE_TYPES:
+            await self._set_operand(self.operand_value())
+
     def operand_value(self) -> Any:
         found = self.query(".operand")
         if not found:
@@ -281,7 +375,18 @@ class ConditionRow(Horizontal):
             return widget.value
         if isinstance(widget, Select):
             return None if widget.value is Select.NULL else widget.value
+        if isinstance(widget, RelationOperand):
+            return widget.page_id
         return None
+
+    def operand_label(self) -> str | None:
+        """What the user picked, in words, for an id operand (a name or a title)."""
+        found = self.query(".operand")
+        widget = found.first() if found else None
+        if isinstance(widget, RelationOperand):
+            return widget.page_label
+        value = self.operand_value()
+        return next((name for uid, name in self.users if uid == value), None)
 
     def to_condition(self) -> FilterCondition:
         prop, condition = self.prop, self.condition
@@ -289,8 +394,13 @@ class ConditionRow(Horizontal):
             raise OperandError("choose a property")
         if condition is None:
             raise OperandError(f"{prop[0]}: choose a condition")
-        value = parse_operand(prop[1], condition, self.operand_value(), label=prop[0])
-        return FilterCondition(prop[0], prop[1], condition, value, timestamp=prop[2])
+        raw = self.operand_value()
+        if operand_for(prop[1], condition) == "uuid" and not raw:
+            what = "a person" if prop[1] in PEOPLE_TYPES else "a page"
+            raise OperandError(f"{prop[0]}: choose {what}")
+        value = parse_operand(prop[1], condition, raw, label=prop[0])
+        label = self.operand_label() if operand_for(prop[1], condition) == "uuid" else None
+        return FilterCondition(prop[0], prop[1], condition, value, timestamp=prop[2], label=label)
 
 
 class FilterBuilderModal(ModalScreen[FilterSpec | None]):
@@ -345,6 +455,27 @@ class FilterBuilderModal(ModalScreen[FilterSpec | None]):
         if not self.current.conditions:
             await self.action_add()
         self._refresh_empty()
+        if not self.users and any(p.type in PEOPLE_TYPES for p in filterable(self.schema)):
+            self.load_users()
+
+    @work(exclusive=True, group="filter-users")
+    async def load_users(self) -> None:
+        """List the workspace's people (once per connection) for the person conditions."""
+        from alloy_tui.tui.app import AlloyApp
+
+        app = self.app
+        if not isinstance(app, AlloyApp):
+            return
+        try:
+            users = await app.state.users()
+        except AlloyError as error:
+            self.query_one("#filter-error", Static).update(
+                f"Could not list the workspace's people: {error.sentence} {error.remedy}"
+            )
+            return
+        self.users = [(choice.id, choice.name) for choice in user_choices(users)]
+        for row in self.rows:
+            await row.set_users(self.users)
 
     @property
     def rows(self) -> list[ConditionRow]:

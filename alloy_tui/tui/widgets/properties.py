@@ -58,6 +58,15 @@ PLACEHOLDERS: dict[str, str] = {
     "title": "Untitled",
 }
 
+NEW_OPTION = "\x00new-option"
+"""The value of a select's "New option…" entry (never a real option: names can't hold NUL)."""
+NEW_OPTION_LABEL = "New option…"
+NEW_STATUS_LABEL = "New status… (only in Notion)"
+STATUS_CANNOT_CREATE = (
+    "Notion's API cannot add a status option. Add it in Notion (the database's property "
+    "settings), then reload the page with r to choose it here."
+)
+
 RelationPicker = Callable[["PropertyField"], Awaitable[None]]
 """Called when the user asks to edit a relation; it updates the field with set_relation."""
 
@@ -120,6 +129,10 @@ class PropertyField(Vertical):
         self._users = list(users)
         self._names: dict[str, str] = dict(names or {})
         self._relation_ids: list[str] = list(self.original) if schema.type == "relation" else []
+        # A select's value before the last change (restored when "New option…" is picked), and
+        # the options the user added here: Notion creates them when the page is saved.
+        self._select_value: str = self.original if isinstance(self.original, str) else ""
+        self._new_options: list[str] = []
         if schema.read_only:
             self.add_class("-read-only")
 
@@ -147,17 +160,17 @@ class PropertyField(Vertical):
         elif kind == "checkbox":
             yield Checkbox("", value=bool(original), classes="property-editor", compact=True)
         elif kind in ("select", "status"):
-            options = list(schema.options)
-            if original and original not in options:
-                options.append(original)
-            yield Select(
-                [(name, name) for name in options],
+            editor: Select[str] = Select(
+                self._select_options(),
                 value=original if original else Select.NULL,
                 allow_blank=kind == "select" or not original,
                 prompt="(none)" if kind == "select" else "Choose a status",
                 classes="property-editor",
                 compact=True,
             )
+            if kind == "status":
+                editor.tooltip = "Status options come from Notion; the API cannot add new ones."
+            yield editor
         elif kind == "multi_select":
             names = list(schema.options) + [n for n in original if n not in schema.options]
             yield SelectionList[str](
@@ -180,6 +193,15 @@ class PropertyField(Vertical):
                 classes="property-editor",
                 compact=True,
             )
+
+    def _select_options(self) -> list[tuple[str, str]]:
+        """A select's or status's options, then the entry that adds one (or says it can't)."""
+        names = list(self.schema.options)
+        for name in (self.original, *self._new_options):
+            if isinstance(name, str) and name and name not in names:
+                names.append(name)
+        last = NEW_OPTION_LABEL if self.schema.type == "select" else NEW_STATUS_LABEL
+        return [(name, name) for name in names] + [(last, NEW_OPTION)]
 
     def _people_selections(self, users: Sequence[UserChoice]) -> list[Selection[str]]:
         known = {u.id for u in users}
@@ -214,7 +236,9 @@ class PropertyField(Vertical):
         if isinstance(editor, Checkbox):
             return editor.value
         if isinstance(editor, Select):
-            return "" if editor.value is Select.NULL else str(editor.value)
+            if editor.value is Select.NULL or editor.value == NEW_OPTION:
+                return "" if editor.value is Select.NULL else self._select_value
+            return str(editor.value)
         if isinstance(editor, SelectionList):
             selected = [str(v) for v in editor.selected]
             return sorted(selected) if kind == "people" else selected
@@ -317,7 +341,62 @@ class PropertyField(Vertical):
     @on(SelectionList.SelectedChanged)
     def _editor_changed(self, event: Message) -> None:
         event.stop()
+        if isinstance(event, Select.Changed):
+            if event.value == NEW_OPTION:
+                self._restore_select()
+                self._ask_new_option()
+                return
+            self._select_value = "" if event.value is Select.NULL else str(event.value)
         self._on_editor_changed()
+
+    def _restore_select(self) -> None:
+        """Put back the value shown before "New option…" was picked (no Changed message)."""
+        editor = self.editor
+        if isinstance(editor, Select):
+            with self.prevent(Select.Changed):
+                if self._select_value:
+                    editor.value = self._select_value
+                else:
+                    editor.clear()
+
+    def _ask_new_option(self) -> None:
+        if self.schema.type == "status":
+            self.notify(STATUS_CANNOT_CREATE, title=self.schema.name, severity="warning")
+            return
+        from alloy_tui.tui.modals.confirm import PromptModal
+
+        self.app.push_screen(
+            PromptModal(
+                f"New option for {self.schema.name}",
+                "Notion adds the option to the database when you save the page. "
+                "Names can't contain commas.",
+                placeholder="Option name",
+                confirm="Add",
+            ),
+            self.add_option,
+        )
+
+    def add_option(self, name: str | None) -> None:
+        """Offer `name` as an option and choose it; a name Notion would refuse is an error."""
+        if not name:
+            self.focus_editor()
+            return
+        try:
+            parse_value(self.schema, name)
+        except PropertyValueError as error:
+            self.set_error(error.message)
+            self.focus_editor()
+            return
+        name = name.strip()
+        editor = self.editor
+        if not isinstance(editor, Select):
+            return
+        if name not in self.schema.options and name not in self._new_options:
+            self._new_options.append(name)
+            with self.prevent(Select.Changed):
+                editor.set_options(self._select_options())
+        editor.value = name  # posts Changed: the field turns dirty like any other pick
+        self.focus_editor()
 
     @on(Input.Blurred)
     def _validate_on_leave(self, event: Input.Blurred) -> None:

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
-from typing import Protocol, TypeGuard
+from typing import Final, Protocol, TypeGuard
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.signal import Signal
 from textual.timer import Timer
 from textual.widgets import Label
+
+SPINNER: Final = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+"""Frames of the in-flight spinner (one per SPINNER_SECONDS)."""
+SPINNER_SECONDS: Final = 0.1
 
 
 @dataclass(frozen=True)
@@ -38,7 +45,13 @@ class StatusSource(Protocol):
 
 
 class StatusBar(Horizontal):
-    """One line: SANDBOX badge or host · user · connection · requests · wait countdown."""
+    """One line: SANDBOX badge or host · user · connection · requests · wait countdown.
+
+    The activity and the countdown are clickable: they post `ActivityPressed`, which the app
+    answers by opening the request inspector."""
+
+    class ActivityPressed(Message):
+        """The user clicked the request activity or the rate-limit countdown."""
 
     DEFAULT_CSS = """
     StatusBar {
@@ -60,6 +73,8 @@ class StatusBar(Horizontal):
         super().__init__(id=id)
         self._info = StatusInfo()
         self._ticker: Timer | None = None
+        self._spinner: Timer | None = None
+        self._frame = 0
 
     def compose(self) -> ComposeResult:
         yield Label(id="status-env")
@@ -69,13 +84,21 @@ class StatusBar(Horizontal):
         yield Label(id="status-wait")
         yield Label(id="status-activity")
 
+    def on_click(self, event: events.Click) -> None:
+        if event.widget is not None and event.widget.id in ("status-activity", "status-wait"):
+            event.stop()
+            self.post_message(self.ActivityPressed())
+
     def on_mount(self) -> None:
         source = self.app
         if _is_status_source(source):
             self.show(source.status)
             source.status_signal.subscribe(self, self.show)
-        # Ticks only while a wait is counting down.
+        for label in ("#status-activity", "#status-wait"):
+            self.query_one(label, Label).tooltip = "Every Alloy call: click or press ctrl+l"
+        # Each timer ticks only while there is something to animate.
         self._ticker = self.set_interval(0.5, self._tick, pause=True)
+        self._spinner = self.set_interval(SPINNER_SECONDS, self._spin, pause=True)
 
     def show(self, info: StatusInfo) -> None:
         self._info = info
@@ -93,10 +116,21 @@ class StatusBar(Horizontal):
                 self._ticker.pause()
             else:
                 self._ticker.resume()
+        if self._spinner is not None:
+            if info.in_flight:
+                self._spinner.resume()
+            else:
+                self._spinner.pause()
+                self._frame = 0
+
+    def _spin(self) -> None:
+        self._frame = (self._frame + 1) % len(SPINNER)
+        self.query_one("#status-activity", Label).update(self._activity(self._info))
 
     def _activity(self, info: StatusInfo) -> Text:
         if info.in_flight:
-            return Text(f"⟳ {info.in_flight} request{'s' if info.in_flight > 1 else ''}")
+            count = info.in_flight
+            return Text(f"{SPINNER[self._frame]} {count} request{'s' if count > 1 else ''}")
         if info.last_latency_ms is None:
             return Text("idle")
         style = "bold red" if info.last_failed else ""
@@ -108,9 +142,15 @@ class StatusBar(Horizontal):
         if until is None:
             label.update("")
             return
-        left = max(0.0, until - time.monotonic())
-        reason = self._info.wait_reason or "waiting"
-        label.update(f"{reason}: retry in {left:.0f} s")
+        label.update(wait_text(self._info.wait_reason, until - time.monotonic()))
+
+
+def wait_text(reason: str, seconds_left: float) -> str:
+    """'rate limited · retrying in 3 s' (the pacing limiter sends, it does not retry)."""
+    reason = reason or "waiting"
+    left = max(0, math.ceil(seconds_left))
+    verb = "sending" if reason.startswith("pacing") else "retrying"
+    return f"{reason} · {verb} now…" if left == 0 else f"{reason} · {verb} in {left} s"
 
 
 def _is_status_source(obj: object) -> TypeGuard[StatusSource]:
