@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from alloy_tui.alloy.notion_api import NotionAPI
     from alloy_tui.alloy.requestlog import RequestLog
     from alloy_tui.config import Settings
+    from alloy_tui.drafts import DraftStore
 
 Clock = Callable[[], datetime]
 """Returns "now" as an aware datetime; injectable so relative times are fixed in snapshots."""
@@ -59,6 +60,7 @@ class AppState:
         self._users_lock = asyncio.Lock()
         # Parent titles by id ("page:<id>" / "database:<id>"): search rows resolve them lazily.
         self._titles: dict[str, str] = {}
+        self._drafts: DraftStore | None = None
 
     # ---- the client ------------------------------------------------------------------
 
@@ -80,6 +82,15 @@ class AppState:
 
     def now(self) -> datetime:
         return self.clock()
+
+    @property
+    def drafts(self) -> DraftStore:
+        """The draft journal (unsaved page edits) under the state dir; created on first use."""
+        if self._drafts is None:
+            from alloy_tui.drafts import DraftStore
+
+            self._drafts = DraftStore(self.settings.state_dir / "drafts", clock=self.clock)
+        return self._drafts
 
     # ---- connections -----------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from alloy_tui.tui.messages import (
     ConnectProgress,
     ConnectUpdate,
 )
-from alloy_tui.tui.widgets.status_bar import StatusInfo
+from alloy_tui.tui.widgets.status_bar import StatusBar, StatusInfo
 
 if TYPE_CHECKING:
     from alloy_tui.alloy.client import AlloyClient
@@ -69,10 +69,19 @@ class AlloyApp(App[None]):
             id="app.toggle_theme",
             tooltip="Switch between the light and the dark theme",
         ),
+        Binding(
+            "ctrl+l",
+            "requests",
+            "Requests",
+            show=False,
+            id="app.requests",
+            tooltip="Every Alloy call the app made (request inspector)",
+        ),
     ]
 
     def __init__(self, state: AppState, *, sandbox: SandboxServer | None = None) -> None:
         super().__init__()
+        self._drafts_offered = False
         self.state = state
         self.sandbox = sandbox
         self.status = StatusInfo(
@@ -106,6 +115,16 @@ class AlloyApp(App[None]):
             )
         for warning in self.state.settings.warnings:
             self.notify(warning, severity="warning")
+        self.connections_signal.subscribe(self, self._offer_drafts_at_start)
+
+    def _offer_drafts_at_start(self, change: ConnectionsChanged) -> None:
+        """Once the connections are first listed, offer back the drafts a crash or quit left."""
+        if change.reason != "listed" or self._drafts_offered:
+            return
+        self._drafts_offered = True
+        from alloy_tui.tui.modals.drafts import offer_drafts
+
+        offer_drafts(self)
 
     async def on_unmount(self) -> None:
         self.state.log.unsubscribe(self._on_request)
@@ -292,6 +311,25 @@ class AlloyApp(App[None]):
 
     def action_new_page(self) -> None:
         self.new_page(None)
+
+    def open_requests(self) -> None:
+        """Show the request inspector (unless it is already the screen on top)."""
+        from alloy_tui.tui.screens.requests import RequestsScreen
+
+        if not isinstance(self.screen, RequestsScreen):
+            self.push_screen(RequestsScreen())
+
+    def action_requests(self) -> None:
+        """ctrl+l: open the request inspector, or close it when it is on top."""
+        from alloy_tui.tui.screens.requests import RequestsScreen
+
+        if isinstance(self.screen, RequestsScreen):
+            self.screen.dismiss()
+        else:
+            self.open_requests()
+
+    def on_status_bar_activity_pressed(self, _event: StatusBar.ActivityPressed) -> None:
+        self.open_requests()
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.current_theme.dark else "textual-dark"

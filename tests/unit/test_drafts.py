@@ -1,0 +1,205 @@
+"""The draft journal: atomic 0600 files, newest first, corrupt files reported, full or read-only."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import stat
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from alloy_tui.drafts import DRAFT_VERSION, Draft, DraftStore, DraftWriteError
+
+PAGE = "1c2b3a4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d"
+OTHER_PAGE = "2d3c4b5a-6f7e-4b9c-8d1e-2f3a4b5c6d7e"
+CONNECTION = "conn-123"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2025, 3, 14, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def tick(self, seconds: int = 60) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def make_draft(page_id: str = PAGE, **changes: object) -> Draft:
+    values: dict[str, object] = {
+        "page_id": page_id,
+        "connection_id": CONNECTION,
+        "base_url": "sandbox",
+        "title": "Plan 🚀 计划",
+        "base_properties_hash": "p" * 64,
+        "base_body_hash": "b" * 64,
+        "base_markdown": "Hello\n",
+        "body_markdown": "Hello, world 👩‍👩‍👧\n",
+        "properties": {"Estimate": {"number": 8}},
+        "property_inputs": {"Estimate": "8", "Due": "2025-04-0"},
+        "base_properties": {"Estimate": {"type": "number", "number": 5}},
+    }
+    values.update(changes)
+    return Draft(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(tmp_path: Path, clock: Clock) -> DraftStore:
+    return DraftStore(tmp_path / "state" / "drafts", clock=clock)
+
+
+def test_save_creates_a_0700_folder_and_a_0600_file_that_loads_back_identical(
+    store: DraftStore,
+) -> None:
+    saved = store.save(make_draft())
+    path = store.path_for(PAGE, CONNECTION)
+    assert stat.S_IMODE(store.directory.stat().st_mode) == 0o700
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert saved.created == saved.updated == "2025-03-14T12:00:00Z"
+    assert saved.version == DRAFT_VERSION
+    loaded = store.load(PAGE, CONNECTION)
+    assert loaded == saved
+    assert loaded is not None
+    assert loaded.body_markdown == "Hello, world 👩‍👩‍👧\n"
+    assert loaded.property_inputs["Due"] == "2025-04-0"  # invalid input kept as typed
+    # No temp file is left behind.
+    assert [p.name for p in store.directory.iterdir()] == [path.name]
+
+
+def test_saving_again_keeps_created_and_moves_updated(store: DraftStore, clock: Clock) -> None:
+    first = store.save(make_draft())
+    clock.tick(90)
+    second = store.save(make_draft(body_markdown="Changed\n", created=first.created))
+    assert second.created == "2025-03-14T12:00:00Z"
+    assert second.updated == "2025-03-14T12:01:30Z"
+    assert store.load(PAGE, CONNECTION) == second
+
+
+def test_list_is_newest_first_and_reports_corrupt_files_without_crashing(
+    store: DraftStore, clock: Clock
+) -> None:
+    store.save(make_draft(PAGE, title="Older"))
+    clock.tick()
+    store.save(make_draft(OTHER_PAGE, title="Newer"))
+    (store.directory / "broken.json").write_text("{not json", encoding="utf-8")
+    (store.directory / "future.json").write_text(
+        '{"version": 99, "page_id": "x"}', encoding="utf-8"
+    )
+    (store.directory / "list.json").write_text("[1, 2]", encoding="utf-8")
+    (store.directory / ".tmpfile.json").write_text("partial", encoding="utf-8")
+    drafts = store.list()
+    assert [d.title for d in drafts] == ["Newer", "Older"]
+    assert sorted(p.path.name for p in store.problems) == [
+        "broken.json",
+        "future.json",
+        "list.json",
+    ]
+    future = next(p for p in store.problems if p.path.name == "future.json")
+    assert "version 99" in future.reason
+    # Reported, never deleted.
+    assert (store.directory / "broken.json").exists()
+
+
+def test_list_of_a_missing_folder_is_empty(tmp_path: Path) -> None:
+    store = DraftStore(tmp_path / "nowhere")
+    assert store.list() == []
+    assert store.problems == []
+
+
+def test_discard_removes_only_that_draft(store: DraftStore) -> None:
+    store.save(make_draft(PAGE))
+    store.save(make_draft(OTHER_PAGE))
+    assert store.discard(PAGE, CONNECTION) is True
+    assert store.load(PAGE, CONNECTION) is None
+    assert store.load(OTHER_PAGE, CONNECTION) is not None
+    assert store.discard(PAGE, CONNECTION) is False
+
+
+def test_drafts_are_per_connection(store: DraftStore) -> None:
+    store.save(make_draft(connection_id="a"))
+    store.save(make_draft(connection_id="b/../weird", body_markdown="B\n"))
+    a, b = store.load(PAGE, "a"), store.load(PAGE, "b/../weird")
+    assert a is not None and b is not None
+    assert b.body_markdown == "B\n"
+    assert store.path_for(PAGE, "b/../weird").parent == store.directory
+
+
+def make_read_only(directory: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """chmod 0500; as root (which ignores it) also refuse creating files there, as EROFS."""
+    directory.chmod(0o500)
+    if os.geteuid() != 0:
+        return
+    real_open = os.open
+
+    def refusing_open(path: object, flags: int, *args: object, **kwargs: object) -> int:
+        if flags & os.O_CREAT and Path(str(path)).parent == directory:
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+        return real_open(path, flags, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", refusing_open)
+
+
+def test_read_only_folder_raises_and_keeps_the_old_draft(
+    store: DraftStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.save(make_draft(body_markdown="old text\n"))
+    make_read_only(store.directory, monkeypatch)
+    try:
+        with pytest.raises(DraftWriteError) as raised:
+            store.save(make_draft(body_markdown="new text\n"))
+        assert "read-only" in raised.value.sentence
+        assert raised.value.remedy
+    finally:
+        monkeypatch.undo()
+        store.directory.chmod(0o700)
+    kept = store.load(PAGE, CONNECTION)
+    assert kept is not None and kept.body_markdown == "old text\n"
+
+
+@pytest.mark.parametrize("call", ["write", "fsync"])
+def test_full_disk_raises_and_keeps_the_old_draft(
+    store: DraftStore, monkeypatch: pytest.MonkeyPatch, call: str
+) -> None:
+    store.save(make_draft(body_markdown="old text\n"))
+
+    def full(*_args: object) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, call, full)
+    with pytest.raises(DraftWriteError) as raised:
+        store.save(make_draft(body_markdown="new text\n"))
+    monkeypatch.undo()
+    assert "full" in raised.value.sentence
+    kept = store.load(PAGE, CONNECTION)
+    assert kept is not None and kept.body_markdown == "old text\n"
+    assert [p.name for p in store.directory.iterdir()] == [store.path_for(PAGE, CONNECTION).name]
+
+
+def test_summary_and_emptiness() -> None:
+    draft = make_draft()
+    assert draft.body_changed
+    assert draft.changed_properties == ["Due", "Estimate"]
+    assert draft.summary() == "body · Due, Estimate"
+    same = make_draft(body_markdown="Hello\n", properties={}, property_inputs={})
+    assert same.is_empty
+    assert same.summary() == "no changes"
+
+
+def test_from_json_rejects_wrong_shapes() -> None:
+    good = make_draft().to_json()
+    assert Draft.from_json(good) == make_draft()
+    with pytest.raises(ValueError, match="page_id"):
+        Draft.from_json('{"version": 1}')
+    data = json.loads(good)
+    data["properties"] = [1]
+    with pytest.raises(ValueError, match="properties"):
+        Draft.from_json(json.dumps(data))
