@@ -441,12 +441,13 @@ class AlloyClient:
 
         async def attempt(number: int) -> Any:
             if self.options.rate_limit and connection_id is not None:
-                await self._limiter.acquire(
-                    connection_id,
-                    on_wait=lambda seconds: self._emit_wait(
-                        WaitEvent(seconds, "limiter", number, connection_id, action)
-                    ),
-                )
+
+                def paced(seconds: float) -> None:
+                    # Pacing is a wait, not latency: the request log shows them apart.
+                    stats.waited += seconds
+                    self._emit_wait(WaitEvent(seconds, "limiter", number, connection_id, action))
+
+                await self._limiter.acquire(connection_id, on_wait=paced)
             return await self._attempt(
                 method, url, content, headers, params, exchange, allow_empty=allow_empty
             )
@@ -492,7 +493,7 @@ class AlloyClient:
         self.log.finish(
             record,
             status=exchange.status,
-            latency_ms=(time.perf_counter() - started) * 1000,
+            latency_ms=max(0.0, time.perf_counter() - started - stats.waited) * 1000,
             attempts=stats.attempts,
             waited_s=stats.waited,
             response_raw=exchange.raw,

@@ -22,6 +22,7 @@ from alloy_tui.alloy.errors import (
     ProtocolError,
     TimedOutError,
 )
+from alloy_tui.alloy.ratelimit import RateLimiter
 from alloy_tui.alloy.requestlog import to_curl
 from alloy_tui.alloy.secret import Secret
 
@@ -482,3 +483,30 @@ async def test_aclose_closes_the_http_client() -> None:
     client = make_client(Recorder(ok({})))
     await client.aclose()
     assert client._http.is_closed
+
+
+async def test_limiter_pacing_is_logged_as_a_wait_not_as_latency() -> None:
+    now = [0.0]
+
+    async def advance(seconds: float) -> None:
+        now[0] += seconds
+
+    limiter = RateLimiter(2.0, 1, clock=lambda: now[0], sleep=advance)
+    rec = Recorder(*[ok({"object": "user", "id": "u"}) for _ in range(2)])
+    http = httpx.AsyncClient(transport=httpx.MockTransport(rec))
+    client = AlloyClient(
+        http,
+        base_url=BASE,
+        api_key=Secret(KEY),
+        user_id=USER,
+        options=ClientOptions(rate_limit=True),
+        limiter=limiter,
+        sleep=FakeSleep(),
+        now=lambda: FIXED_NOW,
+    )
+    for _ in range(2):
+        await client.execute("notion", "get-self", connection_id=CRED, kind=ActionKind.READ)
+    first, second = client.log.records()
+    assert first.waited_s == 0
+    assert second.waited_s == pytest.approx(0.5)
+    assert second.latency_ms is not None and second.latency_ms < 500
