@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -179,6 +179,41 @@ class AppState:
             return "Block"
         key = _parent_key(parent)
         return self._titles.get(key) if key else None
+
+    async def page_titles(
+        self, page_ids: Sequence[str], *, database_id: str | None = None, max_reads: int = 20
+    ) -> dict[str, str]:
+        """Titles of linked pages (a relation's), with as few requests as the rate limit wants.
+
+        Known titles come from the cache; when the pages are rows of one database, a query of it
+        (100 rows a request, at most 5) finds the rest; pages still unknown are read one by one,
+        at most `max_reads` of them. A page that cannot be read keeps its short id.
+        """
+        wanted = list(dict.fromkeys(page_ids))
+        titles = {i: self._titles[f"page:{i}"] for i in wanted if f"page:{i}" in self._titles}
+        missing = [i for i in wanted if i not in titles]
+        if missing and database_id and len(missing) > 1:
+            remaining = set(missing)
+            pages = 0
+            async for result_page in self.notion.iter_query(database_id, page_size=100):
+                for row in result_page.results:
+                    self.remember_title(row)
+                    row_id = row.get("id")
+                    if row_id in remaining:
+                        titles[row_id] = object_title(row)
+                        remaining.discard(row_id)
+                pages += 1
+                if not remaining or pages >= 5:
+                    break
+            missing = [i for i in missing if i in remaining]
+        for page_id in missing[:max_reads]:
+            try:
+                page = await self.notion.get_page(page_id)
+            except AlloyError:
+                continue
+            self.remember_title(page)
+            titles[page_id] = object_title(page)
+        return {i: titles.get(i, i[:8]) for i in wanted}
 
     async def parent_label(self, parent: Mapping[str, Any]) -> str:
         """'Workspace', or the title of the parent page or database (fetched once, cached)."""

@@ -199,3 +199,27 @@ async def test_page_body_is_rendered_as_markdown(sandbox: SandboxServer) -> None
         blocks = await app.state.notion.get_blocks_recursive(str(with_body["id"]))
         if blocks:
             assert "no content" not in body.source
+
+
+async def test_linked_page_titles_come_from_one_query_not_a_read_each(
+    sandbox: SandboxServer,
+) -> None:
+    app = build_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        app_ = await started(pilot)
+        projects = await find_database(app_, "Projects")
+        rows = await app_.state.notion.query_database(str(projects["id"]), page_size=100)
+        project = max(rows.results, key=lambda r: len(r["properties"]["Tasks"]["relation"]))
+        linked = [link["id"] for link in project["properties"]["Tasks"]["relation"]]
+        assert len(linked) > 5, "the seed links several tasks to each project"
+        reads_before = len(requests_for(app_, "retrieve-a-page"))
+        app_.open_page(str(project["id"]))
+        await settle(pilot)
+        screen = app_.screen
+        assert isinstance(screen, PageScreen)
+        tasks_field = field(screen, "Tasks")
+        await wait_until(pilot, lambda: all(i in tasks_field._names for i in linked))
+        await app_.workers.wait_for_complete()
+        # One read of the project itself; the linked titles come from querying Tasks.
+        assert len(requests_for(app_, "retrieve-a-page")) - reads_before == 1
+        assert all(tasks_field._names[i] != i[:8] for i in linked)

@@ -309,17 +309,17 @@ body below them, shown as Markdown.
         form = self.form
         if form is None:
             return
-        notion = self.app.state.notion
+        state = self.app.state
         for field in form.fields:
-            if field.schema.type != "relation":
+            if field.schema.type != "relation" or not field.relation_ids:
                 continue
-            names: dict[str, str] = {}
-            # Titles of linked pages: one read each, bounded so a huge relation stays cheap.
-            for page_id in field.relation_ids[:20]:
-                try:
-                    names[page_id] = page_title(await notion.get_page(page_id))
-                except AlloyError:
-                    names[page_id] = page_id[:8]
+            try:
+                names = await state.page_titles(
+                    field.relation_ids, database_id=field.schema.related_database_id
+                )
+            except AlloyError as error:
+                self.notify(f"Linked page titles: {error.sentence}", severity="warning")
+                continue
             field.set_names(names)
 
     @work(exclusive=True, group="page-body")
