@@ -223,3 +223,19 @@ async def test_linked_page_titles_come_from_one_query_not_a_read_each(
         # One read of the project itself; the linked titles come from querying Tasks.
         assert len(requests_for(app_, "retrieve-a-page")) - reads_before == 1
         assert all(tasks_field._names[i] != i[:8] for i in linked)
+
+
+async def test_header_names_the_parent_page(sandbox: SandboxServer) -> None:
+    app = build_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        app_ = await started(pilot)
+        found = await app_.state.notion.search("Style guide", filter_object="page")
+        page = next(p for p in found.results if p["parent"]["type"] == "page_id")
+        parent = await app_.state.notion.get_page(page["parent"]["page_id"])
+        parent_title = parent["properties"]["title"]["title"][0]["plain_text"]
+        app_.open_page(str(page["id"]))
+        await settle(pilot)
+        screen = app_.screen
+        assert isinstance(screen, PageScreen)
+        meta = screen.query_one("#page-meta")
+        await wait_until(pilot, lambda: f"in {parent_title}" in str(meta.render()))

@@ -269,7 +269,11 @@ body below them, shown as Markdown.
         if self.database is not None:
             where = f"in {database_title(self.database)}"
         elif parent_of(page).kind == "page_id":
-            where = "in a page"
+            parent = page.get("parent") or {}
+            known = self.app.state.cached_parent_label(parent)
+            where = f"in {known}" if known else "in a page"
+            if known is None:
+                self._resolve_parent(parent)
         edited = relative_time(page.get("last_edited_time"), self.app.state.now())
         parts = [
             where,
@@ -278,6 +282,15 @@ body below them, shown as Markdown.
         ]
         self.query_one("#page-meta", Static).update(" · ".join(p for p in parts if p))
         self._refresh_dirty()
+
+    @work(exclusive=True, group="page-parent")
+    async def _resolve_parent(self, parent: Mapping[str, Any]) -> None:
+        """Name the parent page in the header (one read, then cached for every screen)."""
+        try:
+            await self.app.state.parent_label(parent)
+        except AlloyError:
+            return  # "in a page" stays: the header is no place for this error
+        self._fill_header()
 
     def _show_error(self, error: BaseException | str | None) -> None:
         banner = self.query_one("#page-error", Static)

@@ -141,8 +141,12 @@ class PropertyField(Vertical):
     def compose(self) -> ComposeResult:
         kind = self.schema.type
         with Horizontal(classes="property-label-row"):
-            yield Label(self.schema.name, classes="property-name", markup=False)
-            yield Label(TYPE_LABELS.get(kind, kind.replace("_", " ")), classes="property-type")
+            if kind == "title" and self.schema.name == "title":
+                # A page outside a database has one property, named "title" by Notion.
+                yield Label("Title", classes="property-name")
+            else:
+                yield Label(self.schema.name, classes="property-name", markup=False)
+                yield Label(TYPE_LABELS.get(kind, kind.replace("_", " ")), classes="property-type")
             if self.schema.read_only:
                 yield Label("read-only", classes="property-read-only")
             yield Label("●", classes="property-dirty")
