@@ -626,6 +626,13 @@ def _inline(items: Sequence[Mapping[str, Any]], color: str = "default") -> str:
     text = _escape_line_starts(_render_items(items))
     if text.startswith(_RESERVED_STARTS):
         text = _ref(text[0]) + text[1:]
+    if "\n" in text and any(start in text for start in _RESERVED_STARTS):
+        # A placeholder line is a block of its own wherever it starts a line (not only the
+        # paragraph's first): text that looks like one stays text.
+        text = "\n".join(
+            _ref(line[0]) + line[1:] if line.startswith(_RESERVED_STARTS) else line
+            for line in text.split("\n")
+        )
     if color != "default":
         text = f"{text} {{color={color}}}" if text else f"{{color={color}}}"
     return text
@@ -946,6 +953,29 @@ def _math_block(state: StateBlock, start_line: int, end_line: int, silent: bool)
     return True
 
 
+def _reference_line(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """A placeholder or child page/database line is a block of its own, even with no blank line
+    around it: a line typed right under (or above) one must not merge it into a paragraph, which
+    would send the placeholder's text to Notion as new content."""
+    begin = state.bMarks[start_line] + state.tShift[start_line]
+    if state.src[begin : begin + 1] not in _REFERENCE_STARTS or state.is_code_block(start_line):
+        return False
+    line = state.src[begin : state.eMarks[start_line]].rstrip()
+    if not (_PLACEHOLDER.match(line) or _OBJECT_LINK.match(line)):
+        return False
+    if silent:
+        return True
+    state.line = start_line + 1
+    token = state.push("reference_line", "", 0)
+    token.block = True
+    token.content = line
+    token.map = [start_line, state.line]
+    return True
+
+
+_REFERENCE_STARTS: Final = "⟦📄🗃"
+
+
 def _identity(url: str) -> str:
     return url
 
@@ -1013,6 +1043,12 @@ def _make_parser(*, guard_rules: bool) -> MarkdownIt:
     md.inline.ruler.before("escape", "math_inline", _math_inline)
     md.block.ruler.before(
         "fence", "math_block", _math_block, {"alt": ["paragraph", "reference", "blockquote"]}
+    )
+    md.block.ruler.before(
+        "paragraph",
+        "reference_line",
+        _reference_line,
+        {"alt": ["paragraph", "reference", "blockquote"]},
     )
     if guard_rules:
         _guard_block_rules(md)
@@ -1429,7 +1465,10 @@ def _with_children(block: dict[str, Any], children: list[dict[str, Any]]) -> dic
 
 
 def _paragraph(node: _Node) -> dict[str, Any]:
-    source = _inline_source(node)
+    return _paragraph_from_source(_inline_source(node))
+
+
+def _paragraph_from_source(source: str) -> dict[str, Any]:
     if source.startswith("⟦") and source.endswith("⟧"):
         found = _PLACEHOLDER.match(source)
         if found:
@@ -1570,6 +1609,8 @@ def _blocks(nodes: Sequence[_Node]) -> list[dict[str, Any]]:
             out.append({"type": "divider", "divider": {}})
         elif kind == "math_block":
             out.append({"type": "equation", "equation": {"expression": token.content}})
+        elif kind == "reference_line":
+            out.append(_paragraph_from_source(token.content))
         elif kind == "html_block":
             out.extend(_html_block(token.content))
     return out
@@ -1607,7 +1648,11 @@ _FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,}|\$\$\s*$)")
 
 def _chunks(md: str) -> Iterator[str]:
     """Split a document where a blank line is followed by an unindented line outside a fence:
-    nothing in CommonMark carries across such a boundary, so each chunk parses on its own."""
+    nothing in CommonMark carries across such a boundary, so each chunk parses on its own.
+
+    Every chunk but the last keeps the line break that ends it (`"".join` gives `md` back):
+    without it the chunk's last blank line would be lost, and a fence left open in a list item
+    would hold one blank line fewer than in the whole document."""
     lines = md.split("\n")
     start = 0
     fence: str | None = None
@@ -1619,7 +1664,7 @@ def _chunks(md: str) -> Iterator[str]:
                 fence = None
             continue
         if index and not lines[index - 1].strip() and line and not line[0].isspace():
-            yield "\n".join(lines[start:index])
+            yield "\n".join(lines[start:index]) + "\n"
             start = index
         found = _FENCE_LINE.match(line)
         if found:
@@ -1648,7 +1693,7 @@ def markdown_to_blocks(md: str) -> list[dict[str, Any]]:
         # Mostly new text: parsed a group of chunks at a time, the blocks filed by chunk.
         for first in range(0, len(chunks), _CHUNK_GROUP):
             group = chunks[first : first + _CHUNK_GROUP]
-            out.extend(_parse_and_file("\n".join(group), group))
+            out.extend(_parse_and_file("".join(group), group))
         return out
     for chunk in chunks:
         cached = _CHUNK_CACHE.get(chunk)
@@ -1673,7 +1718,7 @@ def _parse_and_file(md: str, chunks: list[str]) -> list[dict[str, Any]]:
     line = 0
     for chunk in chunks:
         starts.append(line)
-        line += chunk.count("\n") + 1
+        line += chunk.count("\n")
     filed: list[list[dict[str, Any]]] = [[] for _ in chunks]
     out: list[dict[str, Any]] = []
     for node in _tree(_PARSER.parse(md)):

@@ -152,6 +152,48 @@ def test_placeholders_are_protected_and_reported() -> None:
     assert plan.operations[0].after_id == bid(1)  # type: ignore[union-attr]
 
 
+def test_a_line_typed_against_a_placeholder_does_not_swallow_it() -> None:
+    """No blank line between a placeholder (or child page link) and a typed line: the
+    placeholder stays a reference, its text is never sent to Notion as a paragraph."""
+    image = {
+        "object": "block",
+        "id": bid(1),
+        "type": "image",
+        "image": {"type": "external", "external": {"url": "https://i/x.png"}},
+    }
+    child = {"object": "block", "id": bid(3), "type": "child_page", "child_page": {"title": "S"}}
+    blocks = [block(0, "paragraph", "before"), image, block(2, "paragraph", "after"), child]
+    md = blocks_to_markdown(blocks)
+    place, link = (line for line in md.split("\n") if line.startswith(("⟦", "📄")))
+    # Enter at the end of the placeholder line, then typing.
+    plan = plan_body(blocks, md.replace(place, place + "\nnew text"))
+    assert [op.summary() for op in plan.operations] == [
+        "insert paragraph 'new text' after image 'https://i/x.png'"
+    ]
+    assert not plan.kept
+    # A line typed right above it, and the blank line after "before" deleted.
+    plan = plan_body(blocks, md.replace(place, "typed\n" + place))
+    assert [op.summary() for op in plan.operations] == [
+        "insert paragraph 'typed' after paragraph 'before'"
+    ]
+    assert plan_body(blocks, md.replace("before\n\n", "before\n")).is_empty
+    # The same with a child page link.
+    plan = plan_body(blocks, md.replace(link, link + "\nmore"))
+    assert [op.summary() for op in plan.operations] == [
+        "insert paragraph 'more' after child page 'S'"
+    ]
+    assert not any("⟦" in str(op) or "notion.so" in str(op) for op in plan.operations)
+
+
+def test_text_lines_that_look_like_placeholders_stay_text() -> None:
+    """Inside a text, a line that starts like a placeholder is escaped: it comes back as text."""
+    fake = f"⟦image · {bid(1).replace('-', '')}⟧"
+    blocks = [block(0, "paragraph", f"first\n{fake}\n📄 [x](https://www.notion.so/{'a' * 32})")]
+    md = blocks_to_markdown(blocks)
+    assert plan_body(blocks, md).is_empty
+    assert "\n⟦" not in md and "\n📄" not in md
+
+
 def test_child_pages_are_never_deleted_or_created() -> None:
     child = {"object": "block", "id": bid(7), "type": "child_page", "child_page": {"title": "Sub"}}
     blocks = [block(0, "paragraph", "x"), child]

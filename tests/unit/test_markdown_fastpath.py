@@ -189,6 +189,23 @@ def test_cold_parse_in_groups_equals_one_parse(md: str, group: int) -> None:
         assert markdown_to_blocks(md) == expected  # warm: from the cache
 
 
+@pytest.mark.parametrize("group", [1, 4])
+def test_a_chunk_keeps_its_last_blank_line(group: int) -> None:
+    """A fence left open in a list item holds the blank lines before the next chunk, as in one
+    parse of the whole document (hypothesis found `- ```py` + blank lines + a heading)."""
+    md = "- ```py\n\n\n# " + "".join(f"\n\npara {n}" for n in range(6))
+    expected = markdown_to_blocks_uncached(md)
+    assert expected[0]["children"][0]["code"]["rich_text"][0]["text"]["content"] == "\n"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(markdown, "_CHUNK_GROUP", group)
+        markdown._CHUNK_CACHE.clear()
+        assert markdown_to_blocks(md) == expected
+        assert markdown_to_blocks(md) == expected
+        assert markdown_to_blocks("- ```py\n\n\n# ") == markdown_to_blocks_uncached(
+            "- ```py\n\n\n# "
+        )
+
+
 def test_cached_blocks_are_fresh_objects() -> None:
     md = "same\n\nsame\n\n- a\n- b\n\n" + "".join(f"para {n}\n\n" for n in range(8))
     markdown._CHUNK_CACHE.clear()
