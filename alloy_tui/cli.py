@@ -332,7 +332,7 @@ async def _connect(
     def on_event(event: ConnectEvent) -> None:
         nonlocal shown_waiting
         if event.kind == "url":
-            print(f"Open this URL in a browser to connect {_safe(connector)}:", file=out)
+            print(f"To connect {_safe(connector)}, sign in at:", file=out)
             print(f"  {_safe(event.url)}", file=out)
             print(_safe(event.message), file=out)
         elif event.kind == "waiting":
