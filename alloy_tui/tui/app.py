@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import Provider
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
@@ -60,7 +60,15 @@ class AlloyApp(App[None]):
     CSS_PATH = _css_paths()
     COMMANDS = App.COMMANDS | {_alloy_commands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f1", "help", "Help", id="app.help", tooltip="Help and keys for this screen"),
+        # Priority, so F1 also answers inside dialogs (a modal hides the app's other bindings).
+        Binding(
+            "f1",
+            "help",
+            "Help",
+            id="app.help",
+            tooltip="Help and keys for this screen",
+            priority=True,
+        ),
         Binding(
             "ctrl+t",
             "toggle_theme",
@@ -339,6 +347,7 @@ class AlloyApp(App[None]):
 
         screen = self.screen
         if isinstance(screen, HelpModal):
+            screen.dismiss(None)  # F1 again closes it
             return
         keys = binding_rows(
             screen.active_bindings,
@@ -347,8 +356,17 @@ class AlloyApp(App[None]):
                 for key, entry in screen.active_bindings.items()
             },
         )
-        title = screen.title or type(screen).__name__.removesuffix("Screen") or "alloy-tui"
-        help_text = screen.HELP or "No help for this screen yet."
+        title = (
+            screen.title
+            or getattr(screen, "title_text", None)
+            or type(screen).__name__.removesuffix("Screen").removesuffix("Modal")
+            or "alloy-tui"
+        )
+        help_text = screen.HELP or (
+            "The keys this dialog answers to are below; **Esc** closes it."
+            if isinstance(screen, ModalScreen)
+            else "The keys this screen answers to are below."
+        )
         self.push_screen(HelpModal(title, help_text, keys))
 
     # ---- errors ----------------------------------------------------------------------

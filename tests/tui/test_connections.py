@@ -41,6 +41,11 @@ def _active_marks(app: AlloyApp) -> list[str]:
     return [str(table.get_row_at(i)[1]) for i in range(table.row_count) if table.get_row_at(i)[0]]
 
 
+def _offered(screen: Any) -> set[str]:
+    """The actions a screen's footer shows right now."""
+    return {b.binding.action for b in screen.active_bindings.values() if b.binding.show}
+
+
 def _saved_connection(app: AlloyApp) -> str | None:
     path = app.state.settings.config_path
     if not path.exists():
@@ -63,6 +68,9 @@ async def test_connect_adds_a_connection_and_makes_it_active(
         table = app.screen.query_one("#connections-table", DataTable)
         row = table.get_row(new_id)
         assert str(row[0]) == ACTIVE_MARK
+        # The cursor follows the new connection, so d or Enter act on it, not on the old row.
+        assert table.cursor_row == table.get_row_index(new_id)
+        assert app.screen.highlighted_id() == new_id
         assert app.status.connection == app.state.active_connection.name
         # The listener that received the callback is closed: no oauth worker left running.
         assert not [w for w in app.workers if w.group == "oauth" and not w.is_finished]
@@ -125,6 +133,8 @@ async def test_a_declined_consent_says_so_and_offers_retry(
         await wait_until(pilot, lambda: isinstance(app.screen, ConnectModal) and app.screen.url)
         modal = app.screen
         assert isinstance(modal, ConnectModal)
+        # While it waits, the footer does not offer "Try again" (it would do nothing).
+        assert "retry" not in _offered(modal)
         query = parse_qs(urlsplit(modal.url or "").query)
         # What the consent page's Cancel does: back to the redirect URI with access_denied.
         async with httpx.AsyncClient() as browser:
@@ -137,6 +147,7 @@ async def test_a_declined_consent_says_so_and_offers_retry(
         assert modal.finished is not None and modal.finished.sentence
         status = str(modal.query_one("#connect-status").render())
         assert modal.finished.sentence.split()[0] in status
+        assert "retry" in _offered(modal)
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, ConnectionsScreen))
 

@@ -7,11 +7,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Footer, Input, Label, Static
 
 
 class ConfirmModal(ModalScreen[bool]):
     """Ask before doing something; dismisses True to go ahead, False (or Esc) to stay."""
+
+    HELP = "**y** (or Enter on the highlighted button) goes ahead; **n** or **Esc** stays."
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="confirm.cancel", tooltip="Close without acting"),
@@ -46,6 +48,7 @@ class ConfirmModal(ModalScreen[bool]):
                     id="confirm",
                     variant="error" if self.danger else "primary",
                 )
+        yield Footer()
 
     def on_mount(self) -> None:
         # The safe choice has the focus for a dangerous action, the action itself otherwise.
@@ -62,6 +65,8 @@ class ConfirmModal(ModalScreen[bool]):
 
 class PromptModal(ModalScreen[str | None]):
     """Ask for one line of text; dismisses the text (stripped), or None on Esc."""
+
+    HELP = "Type or paste, then **Enter**; **Esc** closes without acting."
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="prompt.cancel", tooltip="Close without acting"),
@@ -92,6 +97,7 @@ class PromptModal(ModalScreen[str | None]):
             with Horizontal(id="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button(self.confirm_label, id="confirm", variant="primary")
+        yield Footer()
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#confirm")

@@ -16,7 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Footer, Label, Static
 
 from alloy_tui.alloy.connect import ConnectEvent
 from alloy_tui.tui.app import AlloyApp
@@ -30,6 +30,18 @@ class ConnectModal(ModalScreen[bool]):
     the dialog with Esc cancels it (the listener closes and its port is freed)."""
 
     app = getters.app(AlloyApp)
+
+    TITLE = "Connect Notion"
+    HELP = """\
+Connecting a workspace goes through Notion's OAuth consent: Alloy gives a link, you allow
+access in a browser, and Notion sends the browser back to a listener on 127.0.0.1 that only
+this attempt knows. The new connection then becomes the active one.
+
+- **y** copies the link (OSC 52: works over SSH in most terminals); **o** opens a browser.
+- **a** (sandbox only) approves on the sandbox's consent page without a browser.
+- The countdown is how long the listener waits; **Esc** stops waiting and closes it.
+- After a failure, **r** starts over.
+"""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="connect.cancel", tooltip="Stop waiting"),
@@ -81,6 +93,7 @@ class ConnectModal(ModalScreen[bool]):
                 if self.sandbox:
                     yield Button("Approve in sandbox", id="approve", disabled=True)
                 yield Button("Open browser", id="open", variant="primary", disabled=True)
+        yield Footer()
 
     def on_mount(self) -> None:
         if self.sandbox:
@@ -135,6 +148,7 @@ class ConnectModal(ModalScreen[bool]):
             f"{finished.remedy or ''} Press r to try again, Esc to close.".strip()
         )
         self.query_one("#cancel", Button).label = "Close"
+        self.refresh_bindings()
 
     def _tick(self) -> None:
         countdown = self.query_one("#connect-countdown", Static)
@@ -155,11 +169,6 @@ class ConnectModal(ModalScreen[bool]):
     def action_open_url(self) -> None:
         if self.url:
             self.app.open_url(self.url)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "approve":
-            return self.sandbox
-        return True
 
     @on(Button.Pressed, "#approve")
     def action_approve(self) -> None:
@@ -187,8 +196,20 @@ class ConnectModal(ModalScreen[bool]):
         if self.finished is None and self.is_attached:
             status.update("Approved in the sandbox; finishing the connection…")
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer offers only what works now: retry after a failure, approve in a sandbox."""
+        if action == "retry":
+            return self.failed
+        if action == "approve":
+            return self.sandbox
+        return True
+
+    @property
+    def failed(self) -> bool:
+        return self.finished is not None and self.finished.connection is None
+
     def action_retry(self) -> None:
-        if self.finished is not None and self.finished.connection is None:
+        if self.failed:
             self.finished = None
             status = self.query_one("#connect-status", Static)
             status.remove_class("-error")
@@ -196,6 +217,7 @@ class ConnectModal(ModalScreen[bool]):
             self.query_one("#cancel", Button).label = "Cancel"
             self.approving = False
             self.app.start_connect()
+            self.refresh_bindings()
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

@@ -9,13 +9,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Footer, Label, Static
 
 RevokedChoice = Literal["reconnect", "connections", "dismiss"]
 
 
 class ErrorModal(ModalScreen[None]):
     """A problem the user must read: what happened and what to do. Never a traceback."""
+
+    HELP = "What went wrong and what to do about it. **Esc** or **Enter** closes it."
 
     BINDINGS = [
         Binding("escape", "close", "Close", id="error.close", tooltip="Close this message"),
@@ -35,6 +37,7 @@ class ErrorModal(ModalScreen[None]):
                 yield Static(self.remedy, id="dialog-remedy", markup=False)
             with Horizontal(id="dialog-buttons"):
                 yield Button("Close", id="close", variant="primary")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#close", Button).focus()
@@ -46,6 +49,14 @@ class ErrorModal(ModalScreen[None]):
 
 class RevokedConnectionModal(ModalScreen[RevokedChoice]):
     """The active connection is gone (revoked in Notion or deleted): reconnect or pick another."""
+
+    HELP = """\
+The active connection no longer reaches Notion: it was revoked in Notion or deleted in Alloy.
+
+- **c** connects Notion again through OAuth (the new connection becomes the active one).
+- **p** goes to the connections to pick another one.
+- **Esc** closes this message; what you typed stays where it was.
+"""
 
     BINDINGS = [
         Binding("escape", "choose('dismiss')", "Close", id="revoked.close", tooltip="Close"),
@@ -73,6 +84,7 @@ class RevokedConnectionModal(ModalScreen[RevokedChoice]):
                 yield Button("Close", id="dismiss")
                 yield Button("Pick another", id="connections")
                 yield Button("Reconnect", id="reconnect", variant="primary")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#reconnect", Button).focus()

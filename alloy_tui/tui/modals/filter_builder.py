@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from alloy_tui.alloy.errors import AlloyError
 from alloy_tui.notion.filters import CONDITIONS, TIMESTAMP_FILTERS, conditions_for, operand_for
@@ -406,6 +406,20 @@ class ConditionRow(Horizontal):
 class FilterBuilderModal(ModalScreen[FilterSpec | None]):
     """Dismisses the new FilterSpec (empty = no filter), or None when cancelled."""
 
+    TITLE = "Filter rows"
+    HELP = """\
+Each row is one condition: a property, then one of the conditions its type allows (text
+*contains*, number *greater than*, date *is within the past week*, checkbox *is checked*…),
+then a value where the condition needs one. Several rows combine with *and* or *or*.
+
+- **Tab** moves between the fields; **Enter** opens a list, the arrows choose.
+- **Ctrl+A** adds a condition; **✕** removes one; **Clear** removes them all.
+- **Ctrl+S** applies; **Esc** keeps the old filter.
+
+A value that does not fit its property (a word for a number, a malformed date) is named
+under the rows, and the filter is not applied until it is fixed.
+"""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="filter.cancel", tooltip="Keep the old filter"),
         Binding("ctrl+s", "apply", "Apply", id="filter.apply", tooltip="Apply this filter"),
@@ -450,6 +464,7 @@ class FilterBuilderModal(ModalScreen[FilterSpec | None]):
                 yield Button("Clear", id="clear")
                 yield Button("Cancel", id="cancel")
                 yield Button("Apply", id="confirm", variant="primary")
+        yield Footer()
 
     async def on_mount(self) -> None:
         if not self.current.conditions:

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Markdown
+from textual.widgets import Button, Footer, Label, Markdown
 
 
 def keys_markdown(rows: Iterable[tuple[str, str]]) -> str:
@@ -54,6 +54,7 @@ class HelpModal(ModalScreen[None]):
             yield Markdown(keys_markdown(self.keys), id="help-keys")
             with Horizontal(id="dialog-buttons"):
                 yield Button("Close", id="close", variant="primary")
+        yield Footer()
 
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:

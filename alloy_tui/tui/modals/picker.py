@@ -12,7 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import Button, Input, Label, OptionList, SelectionList, Static
+from textual.widgets import Button, Footer, Input, Label, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
@@ -39,6 +39,16 @@ class PickerModal(ModalScreen[list[PickItem] | None]):
     """Type to search; Enter picks (single) or toggles (multiple); ctrl+s confirms several.
 
     Dismisses the picked items (possibly empty: all unlinked), or None on Esc."""
+
+    HELP = """\
+Type to search by title (a pasted notion.so link or id works too); the list follows as you
+type.
+
+- **Down** moves from the search field into the list; **Enter** picks the highlighted item.
+- Where several can be linked, **Enter** or **Space** toggles an item and **Ctrl+S** uses
+  the ticked ones.
+- **Esc** closes without changing anything.
+"""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="picker.cancel", tooltip="Close without picking"),
@@ -77,6 +87,7 @@ class PickerModal(ModalScreen[list[PickItem] | None]):
                 yield Button("Cancel", id="cancel")
                 if self.multiple:
                     yield Button("Done", id="confirm", variant="primary")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#picker-query", Input).focus()

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Select, Static
+from textual.widgets import Button, Footer, Label, Select, Static
 
 from alloy_tui.notion.filters import SORT_DIRECTIONS, TIMESTAMP_FILTERS
 from alloy_tui.notion.models import PropertySchema
@@ -72,6 +72,16 @@ class SortRow(Horizontal):
 class SortBuilderModal(ModalScreen[list[dict[str, Any]] | None]):
     """Dismisses the sorts in order (empty = Notion's default order), or None on cancel."""
 
+    TITLE = "Sort rows"
+    HELP = """\
+Each row sorts by one property (or by created / last edited time), ascending or descending.
+The first row decides the order; each next one breaks the ties left by those above.
+
+- **Tab** moves between the fields; **Enter** opens a list, the arrows choose.
+- **Ctrl+A** adds a sort; **✕** removes one; **Clear** removes them all.
+- **Ctrl+S** applies; **Esc** keeps the old order.
+"""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="sort.cancel", tooltip="Keep the old order"),
         Binding("ctrl+s", "apply", "Apply", id="sort.apply", tooltip="Apply these sorts"),
@@ -101,6 +111,7 @@ class SortBuilderModal(ModalScreen[list[dict[str, Any]] | None]):
                 yield Button("Clear", id="clear")
                 yield Button("Cancel", id="cancel")
                 yield Button("Apply", id="confirm", variant="primary")
+        yield Footer()
 
     async def on_mount(self) -> None:
         if not self.current:

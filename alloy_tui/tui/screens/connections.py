@@ -97,14 +97,17 @@ Everything the app reads or writes goes through the **active** connection (marke
         error.update(text or "")
         error.set_class(not text, "hidden")
 
-    def _connections_changed(self, _change: ConnectionsChanged) -> None:
-        self.render_rows()
+    def _connections_changed(self, change: ConnectionsChanged) -> None:
+        # A new connection is the active one: put the cursor on it, so that the next key
+        # (d, Enter) acts on what the user just connected, not on the row it left.
+        self.render_rows(follow_active=change.reason == "connected")
 
-    def render_rows(self) -> None:
-        """Redraw the table from AppState, keeping the cursor on the same connection."""
+    def render_rows(self, *, follow_active: bool = False) -> None:
+        """Redraw the table from AppState, keeping the cursor on the same connection (or
+        moving it to the active one with `follow_active`)."""
         state = self.app.state
         table = self.table
-        highlighted = self.highlighted_id()
+        highlighted = None if follow_active else self.highlighted_id()
         active = state.active_connection
         now = state.now()
         table.clear()

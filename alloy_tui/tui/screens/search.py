@@ -8,12 +8,13 @@ from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label, Select, Static
+from textual.widgets.data_table import ColumnKey
 
 from alloy_tui.alloy.errors import AlloyError, ConnectionNotFoundError
 from alloy_tui.notion.models import object_icon, object_title, relative_time
@@ -31,6 +32,9 @@ PAGE_SIZE = 100
 LOAD_AHEAD_ROWS = 20
 """Fetch the next page when the cursor comes this close to the last loaded row."""
 UNRESOLVED_PARENT = "…"
+TITLE_WIDTH, KIND_WIDTH, PARENT_WIDTH, EDITED_WIDTH = 52, 8, 30, 14
+"""Column widths in a wide terminal; title and parent give up room in a narrow one."""
+MIN_TITLE_WIDTH, MIN_PARENT_WIDTH = 16, 10
 
 
 @dataclass(frozen=True)
@@ -123,10 +127,11 @@ page's ••• menu → Connections and add the integration.
         table: DataTable[str | Text] = DataTable(
             id="search-results", cursor_type="row", zebra_stripes=True
         )
-        table.add_column("Title", key="title", width=52)
-        table.add_column("Kind", key="kind", width=8)
-        table.add_column("Parent", key="parent", width=30)
-        table.add_column("Last edited", key="edited", width=14)
+        title_width, parent_width = fitted_widths(self.app.size.width)
+        table.add_column("Title", key="title", width=title_width)
+        table.add_column("Kind", key="kind", width=KIND_WIDTH)
+        table.add_column("Parent", key="parent", width=parent_width)
+        table.add_column("Last edited", key="edited", width=EDITED_WIDTH)
         yield table
 
     @property
@@ -136,6 +141,22 @@ page's ••• menu → Connections and add the integration.
     @property
     def table(self) -> DataTable[str | Text]:
         return self.query_one("#search-results", DataTable)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Keep every column in view: a fixed 52-cell title pushed "Last edited" out of an
+        80-column terminal."""
+        title_width, parent_width = fitted_widths(event.size.width)
+        table = self.table
+        columns = table.columns
+        title, parent = columns[ColumnKey("title")], columns[ColumnKey("parent")]
+        if (title.width, parent.width) == (title_width, parent_width):
+            return
+        title.width, parent.width = title_width, parent_width
+        # DataTable has no public way to resize a column: drop its render caches and ask it
+        # to measure again, as its own add_column does.
+        table._clear_caches()
+        table._require_update_dimensions = True
+        table.refresh()
 
     def on_mount(self) -> None:
         self.app.connections_signal.subscribe(self, self._connection_changed)
@@ -405,6 +426,16 @@ page's ••• menu → Connections and add the integration.
             results = self._results
             if results is not None and results.has_more and not results.loading:
                 self._load_page(results)
+
+
+def fitted_widths(total: int) -> tuple[int, int]:
+    """The title and parent column widths for a table `total` cells wide."""
+    # Each column has one cell of padding on both sides; the vertical scrollbar takes two.
+    spare = total - 2 - 4 * 2 - KIND_WIDTH - EDITED_WIDTH
+    if spare >= TITLE_WIDTH + PARENT_WIDTH:
+        return TITLE_WIDTH, PARENT_WIDTH
+    parent = max(MIN_PARENT_WIDTH, spare * 3 // 8)
+    return max(MIN_TITLE_WIDTH, spare - parent), parent
 
 
 def _has_row(table: DataTable[Any], row_id: str) -> bool:
