@@ -173,6 +173,13 @@ class PageTooLargeError(AlloyError):
     default_remedy = "Open a smaller sub-page, or edit this one in Notion."
 
 
+def describe(error: BaseException) -> str:
+    """What a screen shows for an error: its sentence, then its remedy on the next line."""
+    sentence = getattr(error, "sentence", None) or str(error)
+    remedy = getattr(error, "remedy", None)
+    return f"{sentence}\n{remedy}" if remedy else str(sentence)
+
+
 def parse_body(body: bytes | str | Any) -> Any:
     """Best-effort JSON decoding of an error body; anything unreadable is returned as text."""
     if isinstance(body, bytes):

@@ -58,6 +58,7 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
+from alloy_tui.notion.blocks import TEXT_BLOCK_TYPES
 from alloy_tui.notion.ids import compact_id, is_notion_id, normalize_id
 from alloy_tui.notion.richtext import (
     COLORS,
@@ -79,20 +80,7 @@ REFERENCE: Final = "reference"
 MENTION_SCHEME: Final = "mention:"
 MENTION_TYPES: Final = ("user", "page", "database", "date")
 
-TEXT_TYPES: Final = frozenset(
-    {
-        "paragraph",
-        "heading_1",
-        "heading_2",
-        "heading_3",
-        "bulleted_list_item",
-        "numbered_list_item",
-        "to_do",
-        "toggle",
-        "quote",
-        "callout",
-    }
-)
+TEXT_TYPES: Final = TEXT_BLOCK_TYPES - {"code"}
 """Blocks whose content is rich text + color (code is handled on its own: no color)."""
 
 EDITABLE_TYPES: Final = TEXT_TYPES | {"code", "divider", "equation"}

@@ -34,6 +34,9 @@ COLORS = (
     "red_background",
 )
 
+TEXT_COLORS = COLORS[:10]
+"""The colors without a background: what select and multi-select options may use."""
+
 DEFAULT_ANNOTATIONS: dict[str, Any] = {
     "bold": False,
     "italic": False,

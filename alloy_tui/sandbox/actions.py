@@ -22,7 +22,15 @@ from alloy_tui.notion.blocks import (
 )
 from alloy_tui.notion.ids import compact_id, normalize_id
 from alloy_tui.notion.properties import READ_ONLY_TYPES, WRITABLE_TYPES, empty_value
-from alloy_tui.notion.richtext import COLORS, MAX_ARRAY, MAX_TEXT_UTF16, fill, plain_text, utf16_len
+from alloy_tui.notion.richtext import (
+    COLORS,
+    MAX_ARRAY,
+    MAX_TEXT_UTF16,
+    TEXT_COLORS,
+    fill,
+    plain_text,
+    utf16_len,
+)
 from alloy_tui.sandbox.defaults import SEED_WORKSPACE_NAME
 from alloy_tui.sandbox.query import (
     FormulaError,
@@ -215,18 +223,7 @@ MAX_CHILD_DEPTH = 2
 """Children may nest two levels below the blocks of a request; a third level is rejected."""
 
 DEFAULT_CALLOUT_ICON = {"type": "emoji", "emoji": "💡"}
-OPTION_COLORS = (
-    "default",
-    "gray",
-    "brown",
-    "orange",
-    "yellow",
-    "green",
-    "blue",
-    "purple",
-    "pink",
-    "red",
-)
+OPTION_COLORS = TEXT_COLORS
 NOT_SHARED = "Make sure the relevant pages and databases are shared with your integration."
 ARCHIVED_BLOCK = "Can't edit block that is archived. You must unarchive the block before editing."
 ARCHIVED_PAGE = "Can't edit page that is archived. You must unarchive the page before editing."

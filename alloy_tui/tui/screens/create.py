@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, RadioButton, RadioSet, Static
 
-from alloy_tui.alloy.errors import AlloyError, ValidationError
+from alloy_tui.alloy.errors import AlloyError, ValidationError, describe
 from alloy_tui.notion.models import (
     ParentRef,
     PropertySchema,
@@ -210,12 +210,7 @@ If Notion refuses a value, the field says why and nothing you typed is lost.
 
     def _show_error(self, error: BaseException | None) -> None:
         banner = self.query_one("#create-error", Static)
-        if error is None:
-            banner.update("")
-        else:
-            sentence = getattr(error, "sentence", str(error))
-            remedy = getattr(error, "remedy", "")
-            banner.update(f"{sentence}\n{remedy}" if remedy else sentence)
+        banner.update("" if error is None else describe(error))
         banner.set_class(error is None, "hidden")
 
     # ---- create ------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import RowDoesNotExist
 
-from alloy_tui.alloy.errors import AlloyError, ValidationError
+from alloy_tui.alloy.errors import AlloyError, ValidationError, describe
 from alloy_tui.notion.models import (
     PropertySchema,
     database_description,
@@ -242,12 +242,7 @@ scroll down.
 
     def _show_error(self, error: BaseException | None) -> None:
         banner = self.query_one("#db-error", Static)
-        if error is None:
-            banner.update("")
-        else:
-            sentence = getattr(error, "sentence", str(error))
-            remedy = getattr(error, "remedy", "")
-            banner.update(f"{sentence}\n{remedy}" if remedy else sentence)
+        banner.update("" if error is None else describe(error))
         banner.set_class(error is None, "hidden")
 
     def _query_failed(self, error: AlloyError) -> None:

@@ -19,7 +19,7 @@ from textual.timer import Timer
 from textual.widgets import Checkbox, Input, Label, Markdown, Select, SelectionList, Static
 
 from alloy_tui.alloy.body_sync import PartialApplyError, apply_plan
-from alloy_tui.alloy.errors import AlloyError, PageTooLargeError, ValidationError
+from alloy_tui.alloy.errors import AlloyError, PageTooLargeError, ValidationError, describe
 from alloy_tui.drafts import Draft, DraftStore, DraftWriteError
 from alloy_tui.notion.bodyplan import BodyPlan, plan_body
 from alloy_tui.notion.hashing import blocks_hash, properties_hash
@@ -49,12 +49,6 @@ from alloy_tui.tui.widgets.properties import PropertyField, PropertyForm, user_c
 
 EMPTY_BODY = "*This page has no content yet.*"
 MY_VERSION = " (my version)"
-
-
-def _error_text(error: BaseException) -> str:
-    sentence = getattr(error, "sentence", None) or str(error)
-    remedy = getattr(error, "remedy", None)
-    return f"{sentence}\n{remedy}" if remedy else str(sentence)
 
 
 def _plural(count: int, one: str, many: str) -> str:
@@ -297,7 +291,7 @@ body below them, shown as Markdown.
         if isinstance(error, str):
             banner.update(error)
         else:
-            banner.update(_error_text(error) if error else "")
+            banner.update(describe(error) if error else "")
         banner.set_class(error is None, "hidden")
 
     @work(exclusive=True, group="page-users")
