@@ -146,10 +146,89 @@ def _rollup_text(rollup: Mapping[str, Any], names: Mapping[str, str] | None) -> 
     return ""
 
 
-def display(value: Mapping[str, Any] | None, *, names: Mapping[str, str] | None = None) -> str:
+CURRENCY_SYMBOLS: dict[str, str] = {
+    "dollar": "$",
+    "canadian_dollar": "CA$",
+    "australian_dollar": "A$",
+    "singapore_dollar": "S$",
+    "hong_kong_dollar": "HK$",
+    "new_zealand_dollar": "NZ$",
+    "mexican_peso": "MX$",
+    "euro": "€",
+    "pound": "£",
+    "yen": "¥",
+    "yuan": "CN¥",
+    "ruble": "₽",
+    "rupee": "₹",
+    "won": "₩",
+    "real": "R$",
+    "lira": "₺",
+    "rupiah": "Rp",
+    "franc": "CHF ",
+    "krona": "kr ",
+    "norwegian_krone": "kr ",
+    "danish_krone": "kr ",
+    "rand": "R",
+    "shekel": "₪",
+    "zloty": "zł ",
+    "baht": "฿",
+    "forint": "Ft ",
+    "koruna": "Kč ",
+    "philippine_peso": "₱",
+    "peso": "$",
+    "dirham": "AED ",
+    "riyal": "SAR ",
+    "ringgit": "RM",
+    "leu": "lei ",
+    "colombian_peso": "COL$",
+    "chilean_peso": "CLP$",
+    "argentine_peso": "ARS$",
+    "uruguayan_peso": "$U",
+}
+"""Notion's currency number formats and the symbol each shows before the amount."""
+
+
+def number_text(number: Any, number_format: str | None = None) -> str:
+    """A number as Notion shows it in a database with this `number_format`: commas, percent,
+    or a currency with its symbol and two decimals. Unknown formats show the plain number."""
+    if (
+        not isinstance(number, int | float)
+        or isinstance(number, bool)
+        or number_format
+        in (
+            None,
+            "number",
+        )
+    ):
+        return _number_text(number)
+    if not math.isfinite(number):
+        return _number_text(number)
+    if number_format == "number_with_commas":
+        return f"{number:,}" if isinstance(number, int) else f"{number:,.{_decimals(number)}f}"
+    if number_format == "percent":
+        return f"{_number_text(round(number * 100, 10))}%"
+    symbol = CURRENCY_SYMBOLS.get(number_format)
+    if symbol is None:
+        return _number_text(number)
+    sign = "-" if number < 0 else ""
+    return f"{sign}{symbol}{abs(number):,.2f}"
+
+
+def _decimals(number: float) -> int:
+    text = repr(number)
+    return len(text.split(".", 1)[1]) if "." in text and "e" not in text else 0
+
+
+def display(
+    value: Mapping[str, Any] | None,
+    *,
+    names: Mapping[str, str] | None = None,
+    number_format: str | None = None,
+) -> str:
     """A property value (`{id, type, <type>: ...}`) as one line of text, for any type.
 
-    `names` maps user and page ids to a name or title, for people and relations.
+    `names` maps user and page ids to a name or title, for people and relations;
+    `number_format` is the schema's format of a number property (dollar, percent...).
     """
     if not value:
         return ""
@@ -158,7 +237,7 @@ def display(value: Mapping[str, Any] | None, *, names: Mapping[str, str] | None 
     if kind in ("title", "rich_text"):
         return plain_text(raw).replace("\n", " ")
     if kind == "number":
-        return _number_text(raw)
+        return number_text(raw, number_format)
     if kind in ("select", "status"):
         return str(raw.get("name", "")) if isinstance(raw, Mapping) else ""
     if kind == "multi_select":

@@ -265,3 +265,30 @@ class TestDiff:
         original = val("number", number)
         edited = parse_value(prop("number"), values.editor_value(original))
         assert values.same_value("number", number, edited["number"])
+
+
+@pytest.mark.parametrize(
+    ("number", "number_format", "shown"),
+    [
+        (30000, None, "30000"),
+        (30000, "number", "30000"),
+        (1234567, "number_with_commas", "1,234,567"),
+        (1234.5, "number_with_commas", "1,234.5"),
+        (0.25, "percent", "25%"),
+        (0.125, "percent", "12.5%"),
+        (30000, "dollar", "$30,000.00"),
+        (-12.5, "euro", "-€12.50"),
+        (99.999, "pound", "£100.00"),
+        (7, "yen", "¥7.00"),
+        (7, "a_format_from_the_future", "7"),
+        (None, "dollar", ""),
+    ],
+)
+def test_numbers_show_in_their_database_format(
+    number: object, number_format: str | None, shown: str
+) -> None:
+    from alloy_tui.notion.values import display, number_text
+
+    assert number_text(number, number_format) == shown
+    value = {"type": "number", "number": number}
+    assert display(value, number_format=number_format) == shown

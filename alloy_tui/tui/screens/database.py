@@ -214,7 +214,9 @@ scroll down.
             props = page.get("properties") or {}
             cells = []
             for prop in self.schema:
-                text = display(props.get(prop.name), names=self.names)
+                text = display(
+                    props.get(prop.name), names=self.names, number_format=prop.number_format
+                )
                 if len(text) > MAX_CELL:
                     text = text[: MAX_CELL - 1] + "…"
                 if prop.type == "title":
