@@ -7,7 +7,7 @@ from typing import Any
 from textual.widgets import Checkbox, Input, Markdown, Select, SelectionList
 
 from alloy_tui.sandbox.server import SandboxServer
-from alloy_tui.tui.modals.confirm import ConfirmModal
+from alloy_tui.tui.modals.confirm import ConfirmModal, PromptModal
 from alloy_tui.tui.screens.page import PageScreen
 from alloy_tui.tui.widgets.properties import PropertyField, PropertyForm
 from tests.tui.conftest import SIZE, build_app, settle, wait_until
@@ -239,3 +239,39 @@ async def test_header_names_the_parent_page(sandbox: SandboxServer) -> None:
         assert isinstance(screen, PageScreen)
         meta = screen.query_one("#page-meta")
         await wait_until(pilot, lambda: f"in {parent_title}" in str(meta.render()))
+
+
+async def test_plus_adds_a_new_multi_select_option_that_notion_creates_on_save(
+    sandbox: SandboxServer,
+) -> None:
+    app = build_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        screen, tasks, page_id = await open_row(pilot, "Tag me")
+        tags = field(screen, "Tags")
+        assert isinstance(tags.editor, SelectionList)
+        tags.focus_editor()
+        await pilot.press("plus")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, PromptModal))
+        await pilot.press(*"needs-design", "enter")
+        await wait_until(pilot, lambda: pilot.app.screen is screen)
+        assert tags.value == ["needs-design"]
+        assert screen.dirty
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: not screen.dirty)
+        page = await pilot.app.state.notion.get_page(page_id)
+        assert [o["name"] for o in page["properties"]["Tags"]["multi_select"]] == ["needs-design"]
+        database = await pilot.app.state.notion.get_database(str(tasks["id"]))
+        options = database["properties"]["Tags"]["multi_select"]["options"]
+        assert "needs-design" in [o["name"] for o in options]
+
+
+async def test_plus_is_only_a_multi_select_key(sandbox: SandboxServer) -> None:
+    app = build_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        screen, _, _ = await open_row(pilot, "No plus")
+        estimate = field(screen, "Estimate")
+        estimate.focus_editor()
+        await pilot.press("plus")
+        await pilot.pause()
+        assert not isinstance(pilot.app.screen, PromptModal)
+        assert estimate.value == "+"

@@ -106,6 +106,7 @@ body below them, shown as Markdown.
   crash or a quit; **d** shows this page's draft (open, compare, discard).
 - Read-only properties (formulas, rollups, created/edited, IDs) are dimmed and marked.
 - Relations: press *Link pages…* and search the related database; people: tick users.
+- Selects offer *New option…* at the end of their list; in a multi-select, **+** adds one.
 - Dates: `2024-05-01`, `2024-05-01 14:30`, a range `2024-05-01 → 2024-05-03`.
 - **o** opens the page in the browser, **Ctrl+D** moves it to the trash (asks first).
 - **Esc** goes back; with unsaved changes it asks first.

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
@@ -88,6 +89,16 @@ def user_choices(users: Iterable[Mapping[str, Any]]) -> list[UserChoice]:
 
 class PropertyField(Vertical):
     """A property's label, its editor widget (or read-only text) and its error line."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "plus",
+            "new_option",
+            "New option",
+            id="property.new_option",
+            tooltip="Add an option to this multi-select (Notion creates it on save)",
+        ),
+    ]
 
     class Changed(Message):
         """The field's value changed (in either direction: also back to the original)."""
@@ -363,6 +374,15 @@ class PropertyField(Vertical):
                 else:
                     editor.clear()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "new_option":
+            return self.schema.type == "multi_select" and not self.schema.read_only
+        return True
+
+    def action_new_option(self) -> None:
+        """+ in a multi-select: name a new option; it is ticked and created by Notion on save."""
+        self._ask_new_option()
+
     def _ask_new_option(self) -> None:
         if self.schema.type == "status":
             self.notify(STATUS_CANNOT_CREATE, title=self.schema.name, severity="warning")
@@ -393,6 +413,13 @@ class PropertyField(Vertical):
             return
         name = name.strip()
         editor = self.editor
+        if isinstance(editor, SelectionList):
+            if any(getattr(option, "value", None) == name for option in editor.options):
+                editor.select(name)
+            else:
+                editor.add_option(Selection(name, name, True))
+            self.focus_editor()
+            return
         if not isinstance(editor, Select):
             return
         if name not in self.schema.options and name not in self._new_options:
