@@ -612,12 +612,17 @@ class AlloyClient:
                 ),
                 status=status,
             ) from None
+        except RecursionError:
+            raise AttemptFailure(
+                ProtocolError(f"Alloy answered {status} with JSON nested too deeply to read."),
+                status=status,
+            ) from None
 
     @staticmethod
     def _best_effort_json(raw: bytes) -> Any:
         try:
             return json.loads(raw) if raw.strip() else None
-        except ValueError:
+        except (ValueError, RecursionError):
             return raw[:4096].decode("utf-8", errors="replace")
 
     def _transport_failure(self, error: httpx.HTTPError) -> AttemptFailure:

@@ -187,7 +187,7 @@ def parse_body(body: bytes | str | Any) -> Any:
     if isinstance(body, str):
         try:
             return json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             return body
     return body
 

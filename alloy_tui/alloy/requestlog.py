@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import re
 import shlex
 from collections import deque
@@ -14,6 +15,8 @@ from typing import Any, Final, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from alloy_tui.alloy.secret import Secret
+
+_logger = logging.getLogger(__name__)
 
 REDACTED: Final = "[REDACTED]"
 SENSITIVE_KEYS: Final = frozenset(
@@ -66,11 +69,25 @@ def _is_error_code(key: str, container: Mapping[str, Any]) -> bool:
     return key.lower() == "code" and "message" in container
 
 
-def redact_text(text: str, secrets: tuple[str, ...] = ()) -> str:
-    """Hide secrets in free text: URLs' query strings, JSON fragments, auth headers, known keys."""
+Secrets = tuple[Secret | str, ...]
+"""Values to scrub wherever they appear. Pass `Secret`s: they are revealed only inside
+`_scrub_known`, so no frame that can fail (and be shown with its locals in a crash report) holds
+the revealed key in a variable."""
+
+
+def _scrub_known(text: str, secrets: Secrets) -> str:
     for secret in secrets:
-        if secret and secret in text:
+        if isinstance(secret, Secret):
+            if secret and secret.reveal() in text:
+                text = text.replace(secret.reveal(), REDACTED)
+        elif secret and secret in text:
             text = text.replace(secret, REDACTED)
+    return text
+
+
+def redact_text(text: str, secrets: Secrets = ()) -> str:
+    """Hide secrets in free text: URLs' query strings, JSON fragments, auth headers, known keys."""
+    text = _scrub_known(text, secrets)
     if not _SUSPECT.search(text.lower()):
         return text
     text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
@@ -79,7 +96,7 @@ def redact_text(text: str, secrets: tuple[str, ...] = ()) -> str:
     return _QUERY_PAIR.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
 
 
-def redact_url(url: str, secrets: tuple[str, ...] = ()) -> str:
+def redact_url(url: str, secrets: Secrets = ()) -> str:
     """A URL with sensitive query parameters and any user:password hidden."""
     if "?" not in url and "@" not in url:
         return redact_text(url, secrets) if secrets else url
@@ -100,7 +117,7 @@ def redact_url(url: str, secrets: tuple[str, ...] = ()) -> str:
     return redact_text(rebuilt, secrets) if secrets else rebuilt
 
 
-def redact(value: Any, secrets: tuple[str, ...] = ()) -> Any:
+def redact(value: Any, secrets: Secrets = ()) -> Any:
     """The one redaction used by the request log, debug output and copy-as-curl.
 
     Mappings: values of sensitive keys and headers are replaced (nested containers under a
@@ -135,7 +152,7 @@ def redact(value: Any, secrets: tuple[str, ...] = ()) -> Any:
     return value
 
 
-def _redact_str(value: str, secrets: tuple[str, ...]) -> str:
+def _redact_str(value: str, secrets: Secrets) -> str:
     if "://" in value and " " not in value and ("?" in value or "@" in value):
         return redact_url(value, secrets)
     return redact_text(value, secrets)
@@ -211,7 +228,7 @@ class RequestLog:
             self._secrets.append(secret)
 
     def redact(self, value: Any) -> Any:
-        return redact(value, tuple(s.reveal() for s in self._secrets))
+        return redact(value, tuple(self._secrets))
 
     def subscribe(self, callback: Callable[[RequestEvent], None]) -> Callable[[], None]:
         """Call `callback` on every start and finish; returns a function that unsubscribes."""
@@ -253,7 +270,7 @@ class RequestLog:
         request_body: Any = None,
         request_headers: Mapping[str, str] | None = None,
     ) -> RequestRecord:
-        secrets = tuple(s.reveal() for s in self._secrets)
+        secrets = tuple(self._secrets)
         record = RequestRecord(
             id=next(self._ids),
             started_at=started_at,
@@ -306,7 +323,7 @@ class RequestLog:
         if whole:
             try:
                 return cap_body(self.redact(json.loads(raw)), self.body_cap)
-            except ValueError:
+            except (ValueError, RecursionError):
                 pass
         text = self.redact(raw.decode("utf-8", errors="replace"))
         if len(text) > self.body_cap or not whole:
@@ -315,7 +332,12 @@ class RequestLog:
 
     def _emit(self, event: RequestEvent) -> None:
         for callback in list(self._subscribers):
-            callback(event)
+            try:
+                callback(event)
+            except Exception:
+                # A broken view of the log (the inspector, the status bar) must not fail the
+                # call it is watching; the error still reaches the debug log.
+                _logger.exception("request log subscriber failed")
 
 
 def to_curl(record: RequestRecord) -> str:

@@ -318,8 +318,9 @@ async def test_list_connectors_and_get_action() -> None:
         (httpx.Response(200, content=b"<!doctype html>"), "HTML page"),
         (httpx.Response(200, content=b""), "empty body"),
         (httpx.Response(200, content=b"   \n"), "empty body"),
+        (httpx.Response(200, content=b"[" * 200_000), "nested too deeply"),
     ],
-    ids=["invalid-json", "html", "html-sniffed", "empty", "blank"],
+    ids=["invalid-json", "html", "html-sniffed", "empty", "blank", "deep"],
 )
 async def test_unreadable_answers_are_protocol_errors(response: httpx.Response, named: str) -> None:
     rec = Recorder(response)
@@ -510,3 +511,15 @@ async def test_limiter_pacing_is_logged_as_a_wait_not_as_latency() -> None:
     assert first.waited_s == 0
     assert second.waited_s == pytest.approx(0.5)
     assert second.latency_ms is not None and second.latency_ms < 500
+
+
+async def test_an_error_body_nested_too_deeply_is_still_a_typed_error() -> None:
+    from alloy_tui.alloy.errors import AlloyError
+
+    rec = Recorder(httpx.Response(400, content=b"[" * 200_000 + b"]" * 200_000))
+    with pytest.raises(AlloyError) as caught:
+        await make_client(rec).execute(
+            "notion", "get-self", connection_id=CRED, kind=ActionKind.READ
+        )
+    assert caught.value.status == 400
+    assert caught.value.sentence

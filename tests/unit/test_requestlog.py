@@ -201,3 +201,63 @@ def test_log_body_cap_applies() -> None:
     log = RequestLog(body_cap=50)
     record = start(log, request_body={"x": "y" * 500})
     assert isinstance(record.request_body, str) and len(record.request_body) < 120
+
+
+def _crash_report(error: BaseException) -> str:
+    """The text Textual's crash screen would show: a Rich traceback with every frame's locals
+    (from the frame below the test's own, which holds the key on purpose)."""
+    import io
+
+    from rich.console import Console
+    from rich.traceback import Traceback
+
+    out = io.StringIO()
+    Console(file=out, width=240, color_system=None).print(
+        Traceback.from_exception(type(error), error, error.__traceback__.tb_next, show_locals=True)
+    )
+    return out.getvalue()
+
+
+def test_a_crash_inside_the_log_never_shows_the_key_in_any_frames_locals(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from alloy_tui.alloy import requestlog
+    from alloy_tui.alloy.secret import Secret
+
+    key = "sk_live_FRAMELOCALS_" + "Q" * 20
+    log = requestlog.RequestLog()
+    log.add_secret(Secret(key))
+
+    def broken_cap(value: object, cap: int = 0) -> object:
+        raise RuntimeError("cap failed")
+
+    monkeypatch.setattr(requestlog, "cap_body", broken_cap)
+    with pytest.raises(RuntimeError) as caught:
+        # As the client calls it: the key is never in the arguments (httpx adds the header).
+        log.start(
+            "POST",
+            "https://alloy.example/connectors/notion/actions/post-search/execute",
+            started_at=datetime(2025, 1, 1, tzinfo=UTC),
+            request_body={"requestBody": {"query": "roadmap"}},
+            request_headers={"x-api-version": "2025-09"},
+        )
+    report = _crash_report(caught.value)
+    assert "secrets" in report  # the frame's locals are in the report...
+    assert key not in report  # ...but never the key
+
+
+def test_a_failing_subscriber_does_not_fail_the_call() -> None:
+    from alloy_tui.alloy.requestlog import RequestLog
+
+    log = RequestLog()
+    seen: list[str] = []
+
+    def broken(event: object) -> None:
+        raise ValueError("inspector bug")
+
+    log.subscribe(broken)
+    log.subscribe(lambda event: seen.append(event.kind))  # type: ignore[attr-defined]
+    record = log.start("GET", "https://alloy.example/", started_at=datetime(2025, 1, 1, tzinfo=UTC))
+    log.finish(record, status=200, latency_ms=1.0, attempts=1, waited_s=0.0)
+    assert seen == ["started", "finished"]
+    assert record.finished and log.in_flight == 0
