@@ -8,14 +8,14 @@ import os
 import re
 import tempfile
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
 
 import platformdirs
-import tomli_w
+import tomlkit
 from dotenv import dotenv_values
 
 from alloy_tui.alloy.secret import Secret
@@ -381,13 +381,21 @@ def save_config_values(values: Mapping[str, str | None], path: Path | None = Non
 
     Dotted names ("sandbox.connection_id") address a key inside a table."""
     path = path or default_config_path()
-    data = read_config_file(path)
+    read_config_file(path)  # a broken file is a ConfigError naming its line, never overwritten
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = ""
+    # tomlkit edits the document in place, so the user's comments and layout survive.
+    document = tomlkit.parse(text)
     for name, value in values.items():
-        table: dict[str, Any] = data
+        table: MutableMapping[str, Any] = document
         *parents, key = name.split(".")
         for parent in parents:
-            child = table.setdefault(parent, {})
-            if not isinstance(child, dict):
+            if parent not in table:
+                table[parent] = tomlkit.table()
+            child = table[parent]
+            if not isinstance(child, MutableMapping):
                 raise ConfigError(f"In the config file {path}, {parent} must be a table.")
             table = child
         key = _config_key(key) if not parents else key
@@ -395,7 +403,7 @@ def save_config_values(values: Mapping[str, str | None], path: Path | None = Non
             table.pop(key, None)
         else:
             table[key] = value
-    atomic_write_text(path, tomli_w.dumps(data))
+    atomic_write_text(path, tomlkit.dumps(document))
     return path
 
 

@@ -325,3 +325,24 @@ def test_atomic_write_failure_keeps_the_old_file(
         atomic_write_text(target, "new")
     assert target.read_text() == "old"
     assert [p.name for p in target.parent.iterdir()] == ["config.toml"]
+
+
+def test_saving_keeps_the_users_comments_and_layout(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        "# my Alloy account\n"
+        'base_url = "https://production.runalloy.com"  # prod\n'
+        "\n"
+        "[keys]\n"
+        '# save with ctrl+w\n"page.save" = "ctrl+w"\n',
+        encoding="utf-8",
+    )
+    save_config_values({"connection_id": "65a1b2c3d4e5f60718293a4b"}, path)
+    save_config_values({"sandbox.connection_id": "fee0ba697915efa0736d1187"}, path)
+    text = path.read_text(encoding="utf-8")
+    for kept in ("# my Alloy account", "# prod", "# save with ctrl+w", '"page.save" = "ctrl+w"'):
+        assert kept in text
+    data = tomllib.loads(text)
+    assert data["connection_id"] == "65a1b2c3d4e5f60718293a4b"
+    assert data["sandbox"]["connection_id"] == "fee0ba697915efa0736d1187"
+    assert data["keys"] == {"page.save": "ctrl+w"}
