@@ -19,6 +19,7 @@ DRAFT_VERSION: Final = 1
 
 _SUFFIX: Final = ".json"
 _UNSAFE: Final = re.compile(r"[^A-Za-z0-9_-]+")
+_KEPT: Final = ".kept-"
 
 
 def _now() -> datetime:
@@ -29,6 +30,10 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def _compact(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
 @dataclass(frozen=True)
 class Draft:
     """One page's unsaved edit and the server version it started from.
@@ -37,7 +42,12 @@ class Draft:
     `property_inputs` are the editors' raw values, so text that does not validate yet (a
     half-typed number or date) comes back exactly as typed. `base_properties` are the page's
     property values when the edit started: the conflict check and the "old value" column read
-    them. `body_markdown` is None when the body was not edited."""
+    them. `body_markdown` is None when the body was not edited.
+
+    `kept` is empty for a page's live draft (the one its editor journals to). A kept copy
+    (`kept` = when it was set aside) is an earlier version moved out of the editor's way, at a
+    conflict's "reload" or when a new edit started over it: it is never overwritten, only
+    opened (it then becomes the live draft) or discarded by the user."""
 
     page_id: str
     connection_id: str
@@ -53,11 +63,13 @@ class Draft:
     created: str = ""
     updated: str = ""
     version: int = DRAFT_VERSION
+    kept: str = ""
 
     @property
     def key(self) -> str:
-        """Unique per draft: one draft per (connection, page)."""
-        return f"{self.connection_id}:{self.page_id}"
+        """Unique per draft: one live draft per (connection, page), plus its kept copies."""
+        base = f"{self.connection_id}:{self.page_id}"
+        return f"{base}:kept-{self.kept}" if self.kept else base
 
     @property
     def body_changed(self) -> bool:
@@ -109,7 +121,7 @@ class Draft:
         for name in ("properties", "property_inputs", "base_properties"):
             if not isinstance(values.get(name, {}), dict):
                 raise ValueError(f"{name} is not an object")
-        for name in ("created", "updated"):
+        for name in ("created", "updated", "kept"):
             if not isinstance(values.get(name, ""), str):
                 raise ValueError(f"{name} is not text")
         for name in ("body_markdown", "base_markdown", "base_body_hash"):
@@ -172,11 +184,18 @@ class DraftStore:
         self.problems: list[CorruptDraft] = []
         """Files the last `list()` could not read (left in place)."""
 
-    def path_for(self, page_id: str, connection_id: str) -> Path:
+    def _stem(self, page_id: str, connection_id: str) -> str:
         page = _UNSAFE.sub("", page_id.replace("-", "").lower())[:32] or "page"
         digest = hashlib.sha256(f"{connection_id}\0{page_id}".encode()).hexdigest()[:8]
         connection = _UNSAFE.sub("_", connection_id)[:40]
-        return self.directory / f"{page}.{connection}.{digest}{_SUFFIX}"
+        return f"{page}.{connection}.{digest}"
+
+    def path_for(self, page_id: str, connection_id: str, kept: str = "") -> Path:
+        """The live draft's file, or with `kept` the file of that kept copy."""
+        stem = self._stem(page_id, connection_id)
+        if kept:
+            return self.directory / f"{stem}{_KEPT}{_UNSAFE.sub('_', kept)[:40]}{_SUFFIX}"
+        return self.directory / f"{stem}{_SUFFIX}"
 
     # ---- writing -----------------------------------------------------------------------
 
@@ -185,8 +204,44 @@ class DraftStore:
         what was written. DraftWriteError if the folder is read-only or full: the old file stays."""
         now = _iso(self.clock())
         stamped = replace(draft, created=draft.created or now, updated=now, version=DRAFT_VERSION)
-        self._write(self.path_for(draft.page_id, draft.connection_id), stamped.to_json())
+        self._write(
+            self.path_for(draft.page_id, draft.connection_id, draft.kept), stamped.to_json()
+        )
         return stamped
+
+    def set_aside(self, page_id: str, connection_id: str) -> Draft | None:
+        """Move the page's live draft out of the way as a kept copy and return the copy (None
+        if there was no draft, or one with nothing in it).
+
+        The copy is written before the live file is removed: DraftWriteError leaves the live
+        draft as it was, so the caller can refuse whatever would have replaced it. A live file
+        that cannot be read is renamed as it is (still reported by `list`, never overwritten)."""
+        live = self.path_for(page_id, connection_id)
+        if not live.exists():
+            return None
+        draft = self.load(page_id, connection_id)
+        stamp = _compact(self.clock())
+        kept, counter = stamp, 1
+        while self.path_for(page_id, connection_id, kept).exists():
+            counter += 1
+            kept = f"{stamp}-{counter}"
+        target = self.path_for(page_id, connection_id, kept)
+        if draft is None:
+            try:
+                os.rename(live, target)
+            except FileNotFoundError:
+                return None
+            except OSError as error:
+                raise _write_error(error, self.directory) from error
+            _fsync_directory(self.directory)
+            return None
+        if draft.is_empty:
+            return None
+        # The copy keeps its timestamps: the list shows when that edit was made.
+        copy = replace(draft, kept=kept)
+        self._write(target, copy.to_json())
+        self.discard(page_id, connection_id)
+        return copy
 
     def _ensure_directory(self) -> None:
         try:
@@ -219,10 +274,11 @@ class DraftStore:
             raise _write_error(error, self.directory) from error
         _fsync_directory(self.directory)
 
-    def discard(self, page_id: str, connection_id: str) -> bool:
-        """Remove a page's draft (only once the server confirmed the save, or the user asked).
-        True if there was one; DraftWriteError if it could not be removed."""
-        target = self.path_for(page_id, connection_id)
+    def discard(self, page_id: str, connection_id: str, kept: str = "") -> bool:
+        """Remove a page's live draft (only once the server confirmed the save, or the user
+        asked), or with `kept` that kept copy. True if there was one; DraftWriteError if it
+        could not be removed."""
+        target = self.path_for(page_id, connection_id, kept)
         try:
             target.unlink()
         except FileNotFoundError:
@@ -234,10 +290,10 @@ class DraftStore:
 
     # ---- reading -----------------------------------------------------------------------
 
-    def load(self, page_id: str, connection_id: str) -> Draft | None:
-        """The page's draft, or None if there is none or it cannot be read (then reported in
-        `problems`)."""
-        target = self.path_for(page_id, connection_id)
+    def load(self, page_id: str, connection_id: str, kept: str = "") -> Draft | None:
+        """The page's live draft (or with `kept` that kept copy), or None if there is none or it
+        cannot be read (then reported in `problems`)."""
+        target = self.path_for(page_id, connection_id, kept)
         try:
             text = target.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -250,9 +306,29 @@ class DraftStore:
         except (ValueError, TypeError) as error:
             self.problems.append(CorruptDraft(target, str(error)))
             return None
-        if draft.page_id != page_id or draft.connection_id != connection_id:
+        if (draft.page_id, draft.connection_id, draft.kept) != (page_id, connection_id, kept):
             return None
         return draft
+
+    def kept_copies(self, page_id: str, connection_id: str) -> list[Draft]:
+        """The page's kept copies, newest first (unreadable ones reported in `problems`)."""
+        pattern = f"{self._stem(page_id, connection_id)}{_KEPT}*{_SUFFIX}"
+        try:
+            paths = sorted(self.directory.glob(pattern))
+        except OSError as error:
+            self.problems.append(CorruptDraft(self.directory, str(error)))
+            return []
+        copies: list[Draft] = []
+        for path in paths:
+            try:
+                draft = Draft.from_json(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, ValueError, TypeError) as error:
+                self.problems.append(CorruptDraft(path, str(error) or type(error).__name__))
+                continue
+            if draft.kept and (draft.page_id, draft.connection_id) == (page_id, connection_id):
+                copies.append(draft)
+        copies.sort(key=lambda d: (d.kept, d.updated), reverse=True)
+        return copies
 
     def list(self) -> list[Draft]:
         """Every readable draft, newest first; unreadable files are reported in `problems`."""
@@ -274,10 +350,10 @@ class DraftStore:
         return drafts
 
     def find(self, page_id: str, connection_id: str | None = None) -> Draft | None:
-        """The draft of a page, for a given connection or any."""
+        """The live draft of a page, for a given connection or any."""
         if connection_id is not None:
             return self.load(page_id, connection_id)
-        return next((d for d in self.list() if d.page_id == page_id), None)
+        return next((d for d in self.list() if d.page_id == page_id and not d.kept), None)
 
 
 def _fsync_directory(directory: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -214,6 +215,57 @@ async def test_a_property_edit_is_journaled_too(sandbox: SandboxServer) -> None:
         assert not draft_path(app, screen).exists()
         page = await app.state.notion.get_page(page_id)
         assert page["properties"]["Estimate"]["number"] == 13
+
+
+async def test_an_edit_made_during_the_save_keeps_its_draft(
+    sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No debounce write during the test: what is on disk after the save is the save's doing.
+    monkeypatch.setattr(PageScreen, "DRAFT_DEBOUNCE", 600.0)
+    app = build_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        page_id = await page_with_body(app, "Slow save row")
+        screen = await open_page(pilot, page_id)
+        form = screen.form
+        assert form is not None
+        estimate, spec = form.field("Estimate"), form.field("Spec")
+        assert estimate is not None and spec is not None
+        estimate.query_one(Input).value = "13"
+        await pilot.pause()
+        # The property write is held in flight (then sent to the sandbox for real) while the
+        # user goes on typing: a gate, not a latency, so the test never races a timer.
+        notion = app.state.notion
+        update_page = notion.update_page
+        sent, release = asyncio.Event(), asyncio.Event()
+
+        async def held(*args: Any, **kwargs: Any) -> dict[str, Any]:
+            sent.set()
+            await release.wait()
+            return await update_page(*args, **kwargs)
+
+        monkeypatch.setattr(notion, "update_page", held)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, sent.is_set)
+        spec.focus_editor()
+        await pilot.press(*"https://spec")
+        assert screen.saving
+        release.set()
+        await wait_until(pilot, lambda: not screen.saving)
+        page = await notion.get_page(page_id)
+        assert page["properties"]["Estimate"]["number"] == 13
+        assert page["properties"]["Spec"]["url"] is None
+        # Saved: Estimate is clean; the Spec typed during the save is still unsaved ...
+        assert [f.schema.name for f in form.changed_fields] == ["Spec"]
+        assert screen.dirty
+        # ... and journaled: the save did not take its draft with it.
+        path = draft_path(app, screen)
+        assert path.exists()
+        draft = Draft.from_json(path.read_text(encoding="utf-8"))
+        assert draft.property_inputs == {"Spec": "https://spec"}
+        assert draft.properties == {"Spec": {"url": "https://spec"}}
+        messages = [n.message for n in app._notifications]
+        assert any("during the save is not saved yet" in m for m in messages)
 
 
 async def test_a_failed_save_keeps_the_draft_and_the_text(

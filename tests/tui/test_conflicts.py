@@ -6,10 +6,11 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
-from textual.widgets import Input
+from textual.widgets import Input, OptionList
 
 from alloy_tui.alloy.client import AlloyClient, ClientOptions, make_http
 from alloy_tui.alloy.notion_api import NotionAPI
+from alloy_tui.drafts import Draft
 from alloy_tui.notion.blocks import block_text
 from alloy_tui.notion.models import page_title
 from alloy_tui.notion.richtext import from_plain
@@ -31,6 +32,11 @@ from tests.tui.test_body_editor import (
 )
 
 MINE = "Alpha\n\nBeta (mine)\n\nGamma\n"
+
+
+def kept_copies(app: AlloyApp, screen: PageScreen) -> list[Draft]:
+    assert screen.connection_id is not None
+    return app.state.drafts.kept_copies(screen.page_id, screen.connection_id)
 
 
 @pytest.fixture
@@ -120,8 +126,10 @@ async def test_reload_shows_the_server_version_and_keeps_the_draft(
         assert screen.body_editor.text == "Alpha\n\nBeta\n\nGamma (theirs)\n"
         assert not screen.dirty
         assert requests_for(app, "update-a-block") == []
+        # The edit was set aside as a kept copy: the live draft is free for new edits.
         path = draft_path(app, screen)
-        assert path.exists()
+        assert not path.exists()
+        assert [d.body_markdown for d in kept_copies(app, screen)] == [MINE]
         # The kept draft can be reopened from the page.
         await pilot.press("escape")  # back to the view (the editor had the focus)
         await pilot.pause()
@@ -132,6 +140,62 @@ async def test_reload_shows_the_server_version_and_keeps_the_draft(
         await settle(pilot)
         assert screen.body_editor.text == MINE
         assert screen.dirty
+        # Opened, it is the live draft again (journaled), and the copy is gone.
+        assert Draft.from_json(path.read_text(encoding="utf-8")).body_markdown == MINE
+        assert kept_copies(app, screen) == []
+
+
+async def test_after_a_reload_new_edits_never_replace_the_kept_version(
+    sandbox: SandboxServer, other: NotionAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(PageScreen, "DRAFT_DEBOUNCE", 0.01)
+    theirs_plus_mine = "Alpha!\n\nBeta\n\nGamma (theirs)\n"
+    app = build_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        app, screen, _page_id, _ = await edit_then_conflict(pilot, other, "Reload then type")
+        await pilot.press("r")
+        await settle(pilot)
+        assert app.screen is screen and screen.editing
+        messages = [n.message for n in app._notifications]
+        assert any("never replace" in m and "press d" in m for m in messages)
+        await type_at_end_of_line(pilot, screen, 0, "!")
+        path = draft_path(app, screen)
+        # Written by the debounce timer, as any edit is.
+        await wait_until(pilot, path.exists)
+        assert Draft.from_json(path.read_text(encoding="utf-8")).body_markdown == (theirs_plus_mine)
+        # The version the conflict was about is still on disk, exactly.
+        [kept] = kept_copies(app, screen)
+        assert kept.body_markdown == MINE
+        assert kept.base_markdown == "Alpha\n\nBeta\n\nGamma\n"
+
+        # ... and offered: d lists both, the kept copy marked as such.
+        await pilot.press("escape")
+        await pilot.pause()
+        form = screen.form
+        assert form is not None
+        estimate = form.field("Estimate")
+        assert estimate is not None
+        estimate.query_one(Input).value = "8"  # a new property edit too
+        await pilot.pause()
+        screen.query_one("#page-body").focus()
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, DraftsModal))
+        modal = app.screen
+        assert isinstance(modal, DraftsModal)
+        assert [d.body_markdown for d in modal.drafts] == [theirs_plus_mine, MINE]
+        listing = modal.query_one(OptionList)
+        assert "kept copy" in str(listing.get_option_at_index(1).prompt)
+        assert "kept copy" not in str(listing.get_option_at_index(0).prompt)
+        # Opening the kept copy sets the new edit aside in turn: both versions survive.
+        await pilot.press("down", "o")
+        await settle(pilot)
+        assert app.screen is screen
+        assert screen.body_editor.text == MINE
+        assert [f.schema.name for f in form.changed_fields] == []  # exactly the kept version
+        live = Draft.from_json(path.read_text(encoding="utf-8"))
+        assert (live.body_markdown, live.property_inputs) == (MINE, {})
+        [aside] = kept_copies(app, screen)
+        assert (aside.body_markdown, aside.property_inputs) == (theirs_plus_mine, {"Estimate": "8"})
 
 
 async def test_save_as_new_page_creates_a_copy_and_leaves_the_original(

@@ -206,3 +206,33 @@ async def test_no_drafts_no_modal(sandbox: SandboxServer) -> None:
         await settle(pilot)
         assert isinstance(app_, AlloyApp)
         assert not isinstance(app.screen, DraftsModal)
+
+
+async def test_editing_without_opening_the_offered_draft_keeps_it_as_a_copy(
+    sandbox: SandboxServer, notion: NotionAPI
+) -> None:
+    draft = await left_draft(notion, "Not opened row")
+    app = build_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        await recovery_modal(pilot)
+        await pilot.press("escape")
+        await pilot.pause()
+        app.open_page(draft.page_id)
+        await wait_until(pilot, lambda: isinstance(app.screen, DraftsModal))
+        await pilot.press("escape")  # not now
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, PageScreen)
+        form = screen.form
+        assert form is not None
+        estimate = form.field("Estimate")
+        assert estimate is not None
+        estimate.query_one(Input).value = "5"
+        await pilot.pause()
+        assert screen.flush_draft()
+        store = app.state.drafts
+        live = store.load(draft.page_id, SEED_CONNECTION_ID)
+        assert live is not None and live.property_inputs == {"Estimate": "5"}
+        [kept] = store.kept_copies(draft.page_id, SEED_CONNECTION_ID)
+        assert kept.body_markdown == EDITED and kept.property_inputs == {"Estimate": "21"}
+        assert (kept.created, kept.updated) == (draft.created, draft.updated)

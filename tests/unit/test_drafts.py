@@ -203,3 +203,74 @@ def test_from_json_rejects_wrong_shapes() -> None:
     data["properties"] = [1]
     with pytest.raises(ValueError, match="properties"):
         Draft.from_json(json.dumps(data))
+
+
+def test_set_aside_keeps_the_live_draft_as_a_distinct_copy(store: DraftStore, clock: Clock) -> None:
+    original = store.save(make_draft(body_markdown="mine\n"))
+    clock.tick()
+    kept = store.set_aside(PAGE, CONNECTION)
+    assert kept is not None and kept.kept == "20250314T120100Z"
+    assert kept.body_markdown == "mine\n"
+    assert (kept.created, kept.updated) == (original.created, original.updated)
+    assert store.load(PAGE, CONNECTION) is None  # the live slot is free ...
+    store.save(make_draft(body_markdown="new edit\n"))  # ... and a new edit never touches it
+    assert store.kept_copies(PAGE, CONNECTION) == [kept]
+    assert store.load(PAGE, CONNECTION, kept.kept) == kept
+    path = store.path_for(PAGE, CONNECTION, kept.kept)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    # A second set-aside in the same second gets its own name.
+    second = store.set_aside(PAGE, CONNECTION)
+    assert second is not None and second.kept == "20250314T120100Z-2"
+    assert [d.body_markdown for d in store.kept_copies(PAGE, CONNECTION)] == [
+        "new edit\n",
+        "mine\n",
+    ]
+    assert len({d.key for d in store.list()}) == 2
+    assert store.find(PAGE) is None  # find() is about the live draft only
+    assert store.kept_copies(OTHER_PAGE, CONNECTION) == []
+    assert store.discard(PAGE, CONNECTION, kept.kept)
+    assert [d.kept for d in store.kept_copies(PAGE, CONNECTION)] == [second.kept]
+
+
+def test_set_aside_without_a_draft_does_nothing(store: DraftStore) -> None:
+    assert store.set_aside(PAGE, CONNECTION) is None
+    store.save(make_draft(body_markdown=None, properties={}, property_inputs={}))
+    assert store.set_aside(PAGE, CONNECTION) is None  # nothing typed in it to keep
+    assert store.kept_copies(PAGE, CONNECTION) == []
+
+
+def test_set_aside_moves_an_unreadable_draft_instead_of_losing_it(store: DraftStore) -> None:
+    store.save(make_draft())
+    live = store.path_for(PAGE, CONNECTION)
+    live.write_text("{half a draft", encoding="utf-8")
+    assert store.set_aside(PAGE, CONNECTION) is None
+    assert not live.exists()
+    [moved] = [p for p in store.directory.iterdir() if ".kept-" in p.name]
+    assert moved.read_text(encoding="utf-8") == "{half a draft"
+    store.list()
+    assert [p.path for p in store.problems] == [moved]
+
+
+def test_set_aside_on_a_full_disk_leaves_the_live_draft(
+    store: DraftStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.save(make_draft(body_markdown="mine\n"))
+
+    def full(*_args: object) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "write", full)
+    with pytest.raises(DraftWriteError):
+        store.set_aside(PAGE, CONNECTION)
+    monkeypatch.undo()
+    live = store.load(PAGE, CONNECTION)
+    assert live is not None and live.body_markdown == "mine\n"
+    assert store.kept_copies(PAGE, CONNECTION) == []
+
+
+def test_a_kept_copy_round_trips_through_json() -> None:
+    draft = make_draft(kept="20250314T120000Z")
+    assert Draft.from_json(draft.to_json()) == draft
+    assert draft.key.endswith(":kept-20250314T120000Z")
+    with pytest.raises(ValueError, match="kept"):
+        Draft.from_json(json.dumps({**json.loads(draft.to_json()), "kept": 3}))

@@ -123,7 +123,8 @@ class ConflictModal(ModalScreen[ConflictChoice | None]):
                     )
             yield Static(
                 "Overwrite: apply your edit onto Notion's current version.  "
-                "Reload: show Notion's version; your draft stays saved (d on the page).  "
+                "Reload: show Notion's version; your version is kept as a separate draft "
+                "copy that new edits never replace (d on the page).  "
                 "Save as new page: a copy titled “… (my version)” next to this one.",
                 id="dialog-remedy",
                 markup=False,

@@ -78,7 +78,8 @@ class DraftCompareModal(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="-drafts"):
-            yield Label(f"Draft of “{self.draft.title}”", id="dialog-title", markup=False)
+            what = "Kept copy of" if self.draft.kept else "Draft of"
+            yield Label(f"{what} “{self.draft.title}”", id="dialog-title", markup=False)
             with VerticalScroll(id="draft-compare"):
                 yield Static(compare_text(self.draft), id="draft-diff")
             with Horizontal(id="dialog-buttons"):
@@ -136,6 +137,8 @@ class DraftsModal(ModalScreen[Draft | None]):
         for draft in self.drafts:
             line = Text()
             line.append(draft.title or "Untitled", style="bold")
+            if draft.kept:
+                line.append("  ·  kept copy", style="yellow")
             line.append(f"  ·  {relative_time(draft.updated_at(), self.now)}", style="dim")
             line.append(f"  ·  {draft.summary()}")
             options.append(Option(line, id=draft.key))
@@ -183,7 +186,8 @@ class DraftsModal(ModalScreen[Draft | None]):
         self.app.push_screen(
             ConfirmModal(
                 "Discard this draft?",
-                f"Your unsaved edit of “{draft.title}” ({draft.summary()}) will be deleted. "
+                f"Your unsaved edit of “{draft.title}” ({draft.summary()}"
+                f"{', a kept copy' if draft.kept else ''}) will be deleted. "
                 "This cannot be undone.",
                 confirm="Discard",
                 cancel="Keep",
@@ -194,7 +198,7 @@ class DraftsModal(ModalScreen[Draft | None]):
 
     def _discard(self, draft: Draft) -> None:
         try:
-            self.store.discard(draft.page_id, draft.connection_id)
+            self.store.discard(draft.page_id, draft.connection_id, draft.kept)
         except DraftWriteError as error:
             self.notify(f"{error.sentence}\n{error.remedy}", severity="error")
             return

@@ -103,7 +103,9 @@ body below them, shown as Markdown.
   shows what the body change will do (updates, inserts, deletes) before sending anything.
   If the page changed meanwhile you choose: overwrite, reload, or save as a new page.
 - Every unsaved edit is kept as a draft on disk while you type, and offered back after a
-  crash or a quit; **d** shows this page's draft (open, compare, discard).
+  crash or a quit; **d** shows this page's drafts (open, compare, discard).
+- **Reload** after a conflict keeps your version as a separate *kept copy* of the draft:
+  new edits never replace it; open it with **d** (what the editor holds is then kept aside).
 - Read-only properties (formulas, rollups, created/edited, IDs) are dimmed and marked.
 - Relations: press *Link pages…* and search the related database; people: tick users.
 - Selects offer *New option…* at the end of their list; in a multi-select, **+** adds one.
@@ -381,21 +383,21 @@ body below them, shown as Markdown.
         existing = self.drafts.load(self.page_id, self.connection_id)
         if existing is not None and not existing.is_empty:
             self._offer_draft(
-                existing,
+                [existing],
                 "You have an unsaved draft of this page",
                 "It was kept from an earlier session. Open it to continue; if you edit without "
-                "opening it, the draft is replaced by your new edit.",
+                "opening it, it is kept as a separate copy (press d on the page to find it).",
             )
 
     # ---- drafts ----------------------------------------------------------------------
 
-    def _offer_draft(self, draft: Draft, title: str, message: str) -> None:
+    def _offer_draft(self, drafts: list[Draft], title: str, message: str) -> None:
         def chosen(picked: Draft | None) -> None:
             if picked is not None:
                 self.run_worker(self.apply_draft(picked), group="page-draft")
 
         self.app.push_screen(
-            DraftsModal([draft], self.drafts, self.app.state.now(), title=title, message=message),
+            DraftsModal(drafts, self.drafts, self.app.state.now(), title=title, message=message),
             chosen,
         )
 
@@ -403,17 +405,62 @@ body below them, shown as Markdown.
         if self.connection_id is None:
             return
         self.flush_draft()
-        draft = self.drafts.load(self.page_id, self.connection_id)
-        if draft is None or draft.is_empty:
+        live = self.drafts.load(self.page_id, self.connection_id)
+        found = [live] if live is not None else []
+        found += self.drafts.kept_copies(self.page_id, self.connection_id)
+        found = [d for d in found if not d.is_empty]
+        if not found:
             self.notify("This page has no saved draft.", timeout=3)
             return
+        message = "Your unsaved edit, kept on disk until Notion has it."
+        if any(d.kept for d in found):
+            message = (
+                "Unsaved edits of this page, kept on disk until Notion has them. A “kept copy” "
+                "is an earlier version set aside (at a reload after a conflict, or when a new "
+                "edit started over it): opening it puts it in the editor, and sets aside what "
+                "the editor holds now."
+            )
         self._offer_draft(
-            draft, "Draft of this page", "Your unsaved edit, kept on disk until Notion has it."
+            found,
+            "Draft of this page" if len(found) == 1 else "Drafts of this page",
+            message,
         )
+
+    def _set_aside_live_draft(self) -> bool:
+        """Keep the page's live draft as a separate copy before something else replaces it;
+        False (and a warning) if it could not be kept, so the caller must not replace it."""
+        if self.connection_id is None:
+            return True
+        try:
+            kept = self.drafts.set_aside(self.page_id, self.connection_id)
+        except DraftWriteError as error:
+            self._set_draft_error(error)
+            return False
+        self._journaled = False
+        if kept is not None:
+            self.draft = None
+        return True
 
     async def apply_draft(self, draft: Draft) -> None:
         """Put a draft's edits over the server version now shown; the edit's base stays the
-        draft's, so a save still detects what changed on the server meanwhile."""
+        draft's, so a save still detects what changed on the server meanwhile.
+
+        A kept copy becomes the live draft: whatever the editor holds (and the live draft on
+        disk) is set aside first, and the copy's file goes once its content is journaled."""
+        if draft.kept:
+            # What the editor holds goes to the live draft first, then aside with it.
+            current = self.build_draft()
+            unsaved = current is not None and not current.is_empty
+            written = self.flush_draft()
+            if (unsaved and not written) or not self._set_aside_live_draft():
+                self.notify(
+                    "The kept copy was not opened: what the editor holds could not be set "
+                    "aside first. Both are unchanged.",
+                    severity="error",
+                    timeout=10,
+                )
+                return
+            self._revert_edits_outside(draft)
         form = self.form
         missing: list[str] = []
         if form is not None and draft.property_inputs:
@@ -436,6 +483,12 @@ body below them, shown as Markdown.
                 missing.append("body")
         self.draft = draft
         self._journaled = True
+        if draft.kept:
+            self._journaled = False  # the live file was set aside: nothing to replace
+            if self.flush_draft() and not missing and self.connection_id is not None:
+                # Journaled as the live draft now: the copy is no longer needed.
+                with contextlib.suppress(DraftWriteError):
+                    self.drafts.discard(self.page_id, self.connection_id, draft.kept)
         await self._show_body_view()
         self._refresh_dirty()
         if missing:
@@ -447,6 +500,18 @@ body below them, shown as Markdown.
             )
         else:
             self.notify(f"Draft restored: {draft.summary()}.", timeout=4)
+
+    def _revert_edits_outside(self, draft: Draft) -> None:
+        """Back to the shown server version for what `draft` does not set: opening a kept copy
+        shows exactly that copy (what the editor held was set aside just before)."""
+        form = self.form
+        if form is not None:
+            for field in form.changed_fields:
+                if field.schema.name not in draft.property_inputs:
+                    set_field_input(field, field.original)
+        editor = self.body_editor
+        if draft.body_markdown is None and editor.loaded and editor.dirty:
+            editor.set_text(editor.base)
 
     def build_draft(self) -> Draft | None:
         """The current edit as a draft, or None before the page is loaded."""
@@ -497,6 +562,10 @@ body below them, shown as Markdown.
         return self._write_draft(draft)
 
     def _write_draft(self, draft: Draft) -> bool:
+        if not draft.is_empty and not self._journaled and not self._set_aside_live_draft():
+            # A live draft this screen did not write (left by an earlier session, or set
+            # aside by a reload) could not be kept aside: it is not overwritten.
+            return False
         try:
             if draft.is_empty:
                 if self._journaled and self.connection_id is not None:
@@ -720,10 +789,24 @@ body below them, shown as Markdown.
                 self._set_body_base(blocks)
             await self._show_body_view()
         self._show_error(None)
-        self._discard_draft()
+        still_unsaved = self._saved_keep_the_rest()
         self._refresh_dirty()
         saved = list(changes) + (["body"] if body is not None else [])
-        self.notify(f"Saved {', '.join(saved)}.", title="Saved", timeout=3)
+        message = f"Saved {', '.join(saved)}."
+        if still_unsaved:
+            message += " What you changed during the save is not saved yet (its draft is kept)."
+        self.notify(message, title="Saved", timeout=5 if still_unsaved else 3)
+
+    def _saved_keep_the_rest(self) -> bool:
+        """The server confirmed the save: the draft goes, unless something was edited during
+        the save (the form stays editable); then it journals what is still unsaved. True in
+        that case."""
+        draft = self.build_draft()
+        if draft is not None and not draft.is_empty:
+            self.flush_draft()
+            return True
+        self._discard_draft()
+        return False
 
     def _set_stage(self, text: str) -> None:
         self._save_stage = text
@@ -815,12 +898,21 @@ body below them, shown as Markdown.
     async def reload_from_server(
         self, page: dict[str, Any], blocks: list[dict[str, Any]] | None
     ) -> None:
-        """Show the server's version; the draft file stays for later (d opens or compares it)."""
+        """Show the server's version; the edit is set aside as a kept copy of the draft first
+        (d opens, compares or discards it), so new edits never journal over it."""
         self._leaving = False
-        if self._draft_timer is not None:
-            self._draft_timer.stop()
-            self._draft_timer = None
-        self._journaled = False  # reverting the screen must not remove the kept draft
+        current = self.build_draft()
+        unsaved = current is not None and not current.is_empty
+        written = self.flush_draft()  # also stops the debounce: the edit is on disk now
+        if (unsaved and not written) or not self._set_aside_live_draft():
+            self.notify(
+                "Not reloaded: your edit could not be kept as a draft on disk, so it stays on "
+                "screen. Free the drafts folder, or save it as a new page.",
+                title="Reload",
+                severity="error",
+                timeout=10,
+            )
+            return
         self.draft = None
         try:
             if blocks is None:
@@ -838,7 +930,8 @@ body below them, shown as Markdown.
         self.load_people()
         self.load_relation_titles()
         self.notify(
-            "Showing Notion's version. Your draft is kept: press d to open or compare it.",
+            "Showing Notion's version. Your version is kept as a separate draft copy that new "
+            "edits never replace: press d to open, compare or discard it.",
             title="Reloaded",
             timeout=8,
         )
