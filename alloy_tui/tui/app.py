@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
@@ -25,6 +26,7 @@ from alloy_tui.tui.messages import (
     ConnectProgress,
     ConnectUpdate,
 )
+from alloy_tui.tui.modals.confirm import ConfirmModal
 from alloy_tui.tui.widgets.status_bar import StatusBar, StatusInfo
 
 if TYPE_CHECKING:
@@ -120,9 +122,11 @@ class AlloyApp(App[None]):
             self.notify(
                 f"The theme {theme!r} from the config file does not exist; using the default.",
                 severity="warning",
+                markup=False,
             )
         for warning in self.state.settings.warnings:
-            self.notify(warning, severity="warning")
+            # Warnings quote the config file and the environment: show them as written.
+            self.notify(warning, severity="warning", markup=False)
         self.connections_signal.subscribe(self, self._offer_drafts_at_start)
 
     def _offer_drafts_at_start(self, change: ConnectionsChanged) -> None:
@@ -184,18 +188,50 @@ class AlloyApp(App[None]):
         self.refresh_status()
         self.connections_signal.publish(ConnectionsChanged(active.id if active else None, reason))
 
-    def switch_connection(self, connection_id: str) -> None:
-        """Make a connection active (saved in the config file) and tell every screen."""
+    def switch_connection(self, connection_id: str) -> bool:
+        """Make a connection active (saved in the config file) and tell every screen.
+
+        An open page with unsaved edits belongs to the current workspace: then this asks
+        first, closes the edited pages if the user discards them, and switches; it returns
+        whether the switch happened right away."""
+        active = self.state.active_connection
+        if active is None or active.id != connection_id:
+            unsaved = self.unsaved_screens()
+            if unsaved:
+                lowest = self.screen_stack.index(unsaved[0])
+
+                def answered(discard: bool | None) -> None:
+                    if discard:
+                        self.close_screens_above(lowest - 1)
+                        self._switch_connection(connection_id)
+
+                self.push_screen(
+                    ConfirmModal(
+                        "Switch connection?",
+                        f"{_unsaved_names(unsaved)} belong to the current workspace: their "
+                        "unsaved changes (drafts included) will be lost. Choose Stay and press "
+                        "Ctrl+S on the page to keep them.",
+                        confirm="Discard and switch",
+                        cancel="Stay",
+                        danger=True,
+                    ),
+                    answered,
+                )
+                return False
+        return self._switch_connection(connection_id)
+
+    def _switch_connection(self, connection_id: str) -> bool:
         try:
             connection = self.state.set_active(connection_id)
         except KeyError:
             self.notify("That connection is no longer listed.", severity="error")
-            return
+            return False
         except OSError as error:
             self.report_error(error, where="Saving the active connection")
-            return
+            return False
         self.connections_changed("picked")
-        self.notify(f"Active connection: {connection.name}", timeout=3)
+        self.notify(f"Active connection: {connection.name}", timeout=3, markup=False)
+        return True
 
     def start_connect(self) -> Worker[Connection]:
         """Run the OAuth flow in the app-level "oauth" worker (it outlives any screen);
@@ -225,7 +261,7 @@ class AlloyApp(App[None]):
                 return
             self.connections_changed("connected")
             self.connect_signal.publish(ConnectFinished(connection))
-            self.notify(f"Connected: {connection.name} (now the active connection)")
+            self.notify(f"Connected: {connection.name} (now the active connection)", markup=False)
         elif event.state == WorkerState.ERROR:
             error = worker.error
             sentence, remedy = _sentence_and_remedy(error, self._secret())
@@ -236,21 +272,81 @@ class AlloyApp(App[None]):
     # ---- navigation ------------------------------------------------------------------
 
     def action_connections(self) -> None:
-        """Back to the connections screen (the bottom of the stack)."""
-        while len(self.screen_stack) > 1:
-            self.pop_screen()
+        """Back to the connections screen (the bottom of the stack), asking first if that
+        closes a page with unsaved edits."""
+        self.leave_screens_above(0)
 
     def action_search(self) -> None:
-        """To the search screen: the open one if any (query kept), else a new one."""
+        """To the search screen: the open one if any (query kept), else a new one. Closing
+        the screens above it asks first if one of them holds unsaved edits."""
         from alloy_tui.tui.screens.search import SearchScreen
 
         stack = self.screen_stack
         for index in range(len(stack) - 1, -1, -1):
             if isinstance(stack[index], SearchScreen):
-                for _ in range(len(stack) - 1 - index):
-                    self.pop_screen()
+                self.leave_screens_above(index)
                 return
         self.push_screen(SearchScreen())
+
+    def unsaved_screens(self) -> list[Screen[Any]]:
+        """The screens on the stack holding edits that closing them would lose (bottom first):
+        pages with unsaved changes, new-page forms with typed input."""
+        from alloy_tui.tui.screens.create import CreatePageScreen
+        from alloy_tui.tui.screens.page import PageScreen
+
+        return [
+            screen
+            for screen in self.screen_stack
+            if isinstance(screen, PageScreen | CreatePageScreen) and screen.dirty
+        ]
+
+    def leave_screens_above(self, index: int, then: Callable[[], object] | None = None) -> None:
+        """Close every screen above `screen_stack[index]`, then run `then`. Jumps (command
+        palette, the revoked-connection dialog) skip each screen's own Esc, so the question it
+        would ask is asked here: discard the unsaved edits, or stay where they are."""
+        above = self.screen_stack[index + 1 :]
+        unsaved = [screen for screen in self.unsaved_screens() if screen in above]
+        if not unsaved:
+            self.close_screens_above(index)
+            if then is not None:
+                then()
+            return
+
+        def answered(discard: bool | None) -> None:
+            # The dialog may have outlived a screen below it (closed meanwhile): then go
+            # only as far down as the stack still reaches.
+            if discard:
+                self.close_screens_above(min(index, len(self.screen_stack) - 1))
+                if then is not None:
+                    then()
+
+        self.push_screen(
+            ConfirmModal(
+                "Discard unsaved changes?",
+                f"{_unsaved_names(unsaved)} will be lost, drafts included. "
+                "Choose Stay and press Ctrl+S on the page to keep them.",
+                confirm="Discard",
+                cancel="Stay",
+                danger=True,
+            ),
+            answered,
+        )
+
+    def close_screens_above(self, index: int) -> None:
+        """Pop every screen above `screen_stack[index]` without asking. An edited page is
+        closed the way its own "Discard" does it: its draft is removed, not left behind to be
+        offered again at the next start."""
+        from alloy_tui.tui.screens.page import PageScreen
+
+        while len(self.screen_stack) > max(index, 0) + 1:
+            top = self.screen
+            if isinstance(top, PageScreen) and top.dirty:
+                # PageScreen.action_back's discard branch (the draft goes, the pending draft
+                # write is stopped, the screen dismissed).
+                top._discard_draft()
+                top._leave()
+            else:
+                self.pop_screen()
 
     def action_connect(self) -> None:
         from alloy_tui.tui.modals.connect import ConnectModal
@@ -400,6 +496,8 @@ class AlloyApp(App[None]):
                 title=where or "Error",
                 severity="error",
                 timeout=10,
+                # Notion's messages quote titles, property names and values.
+                markup=False,
             )
             return
         self.log.error(f"unexpected error in {where or 'the app'}: {type(error).__name__}")
@@ -409,6 +507,13 @@ class AlloyApp(App[None]):
 
     def _secret(self) -> str:
         return self.state.settings.api_key.reveal()
+
+
+def _unsaved_names(screens: list[Screen[Any]]) -> str:
+    """“Roadmap” and “Notes”, as the subject of a sentence ("The changes to … will be lost")."""
+    names = [f"“{screen.title}”" if screen.title else "the new page" for screen in screens]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"The unsaved changes to {listed}"
 
 
 def _sentence_and_remedy(error: BaseException | None, secret: str) -> tuple[str, str]:

@@ -103,7 +103,7 @@ async def test_filter_query_returns_matching_rows(sandbox: SandboxServer) -> Non
         column = list(table.columns).index(
             next(k for k, c in table.columns.items() if str(c.label) == "Estimate")
         )
-        estimates = [float(table.get_row_at(i)[column]) for i in range(table.row_count)]
+        estimates = [float(str(table.get_row_at(i)[column])) for i in range(table.row_count)]
         assert all(e > 5 for e in estimates)
         await pilot.press("x")
         await settle(pilot)
@@ -145,7 +145,7 @@ async def test_sort_orders_rows(sandbox: SandboxServer) -> None:
         table = screen.table
         column = next(i for i, c in enumerate(table.columns.values()) if str(c.label) == "Estimate")
         values = [table.get_row_at(i)[column] for i in range(table.row_count)]
-        numbers = [float(v) for v in values if v]
+        numbers = [float(str(v)) for v in values if str(v)]
         assert numbers == sorted(numbers, reverse=True)
         assert "Estimate ↓" in str(screen.query_one("#db-query").render())
 

@@ -39,7 +39,8 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="-danger" if self.danger else ""):
-            yield Label(self.title_text, id="dialog-title")
+            # Titles can quote a page or a connection: never markup.
+            yield Label(self.title_text, id="dialog-title", markup=False)
             yield Static(self.message, id="dialog-message", markup=False)
             with Horizontal(id="dialog-buttons"):
                 yield Button(self.cancel_label, id="cancel")
@@ -90,7 +91,7 @@ class PromptModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(self.title_text, id="dialog-title")
+            yield Label(self.title_text, id="dialog-title", markup=False)
             if self.message:
                 yield Static(self.message, id="dialog-message", markup=False)
             yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input")

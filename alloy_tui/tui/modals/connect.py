@@ -74,7 +74,10 @@ this attempt knows. The new connection then becomes the active one.
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label("Connect Notion", id="dialog-title")
-            yield Static("Asking Alloy for an authorization link…", id="connect-status")
+            # Status and remedy show Alloy's messages and the connection's name: never markup.
+            yield Static(
+                "Asking Alloy for an authorization link…", id="connect-status", markup=False
+            )
             yield Static("", id="connect-url", classes="hidden", markup=False)
             yield Static("", id="connect-countdown")
             yield Static(
@@ -86,6 +89,7 @@ this attempt knows. The new connection then becomes the active one.
                     else ""
                 ),
                 id="dialog-remedy",
+                markup=False,
             )
             with Horizontal(id="dialog-buttons"):
                 yield Button("Cancel", id="cancel")

@@ -31,7 +31,7 @@ class ErrorModal(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="-danger"):
-            yield Label(self.title_text, id="dialog-title")
+            yield Label(self.title_text, id="dialog-title", markup=False)
             yield Static(self.sentence, id="dialog-message", markup=False)
             if self.remedy:
                 yield Static(self.remedy, id="dialog-remedy", markup=False)
@@ -73,7 +73,8 @@ The active connection no longer reaches Notion: it was revoked in Notion or dele
     def compose(self) -> ComposeResult:
         name = f" “{self.connection_name}”" if self.connection_name else ""
         with Vertical(id="dialog", classes="-danger"):
-            yield Label(f"The connection{name} no longer works", id="dialog-title")
+            # The name comes from Alloy: never markup.
+            yield Label(f"The connection{name} no longer works", id="dialog-title", markup=False)
             yield Static(self.sentence, id="dialog-message", markup=False)
             yield Static(
                 "Reconnect Notion (c) or pick another connection (p).",

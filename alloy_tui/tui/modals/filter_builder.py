@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, ClassVar, Literal
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -175,7 +176,8 @@ class RelationOperand(Button):
 
     def __init__(self, prop: PropertySchema, page_id: str | None, label: str | None) -> None:
         super().__init__(
-            label or (page_id[:8] if page_id else self.NONE),
+            # A page's title: a str label would be parsed as markup.
+            Text(label or (page_id[:8] if page_id else self.NONE)),
             classes="operand operand-select relation-operand",
             tooltip="Search the related database for the page",
         )
@@ -186,7 +188,7 @@ class RelationOperand(Button):
     def choose(self, item: PickItem) -> None:
         self.page_id = item.id
         self.page_label = item.label
-        self.label = item.label
+        self.label = Text(item.label)
 
     @on(Button.Pressed)
     def _open_picker(self, event: Button.Pressed) -> None:
@@ -232,11 +234,12 @@ class ConditionRow(Horizontal):
         self.users = list(users)
         self.initial = initial
 
-    def _choices(self) -> list[tuple[str, str]]:
-        choices = [(p.name, p.name) for p in self.schema]
+    def _choices(self) -> list[tuple[Text, str]]:
+        # Property names, option names and people are data: Text prompts are never markup.
+        choices = [(Text(p.name), p.name) for p in self.schema]
         own = {p.type for p in self.schema}
         for stamp in sorted(TIMESTAMP_FILTERS - own):
-            choices.append((f"⏱ {condition_label(stamp)}", TIMESTAMP_PREFIX + stamp))
+            choices.append((Text(f"⏱ {condition_label(stamp)}"), TIMESTAMP_PREFIX + stamp))
         return choices
 
     def compose(self) -> ComposeResult:
@@ -320,7 +323,7 @@ class ConditionRow(Horizontal):
                 if value and value not in options:
                     options.append(str(value))
                 widget = Select(
-                    [(o, o) for o in options],
+                    [(Text(o), o) for o in options],
                     value=value if value else Select.NULL,
                     prompt="Option",
                 )
@@ -353,7 +356,7 @@ class ConditionRow(Horizontal):
         if value and value not in {uid for uid, _ in people}:
             people.append((str(value), str(value)[:8]))  # e.g. a guest no longer listed
         return Select(
-            [(name, uid) for uid, name in people],
+            [(Text(name), uid) for uid, name in people],
             value=value if value else Select.NULL,
             prompt="Person" if self.users else "Loading people…",
             classes="operand-select",

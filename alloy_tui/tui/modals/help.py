@@ -49,7 +49,8 @@ class HelpModal(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="dialog", classes="-help"):
-            yield Label(f"Help · {self.help_title}", id="dialog-title")
+            # The title can be a page's (data): never markup.
+            yield Label(f"Help · {self.help_title}", id="dialog-title", markup=False)
             yield Markdown(self.help_markdown, id="help-text")
             yield Markdown(keys_markdown(self.keys), id="help-keys")
             with Horizontal(id="dialog-buttons"):

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -76,7 +77,8 @@ type.
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="-picker"):
-            yield Label(self.title_text, id="dialog-title")
+            # The title names a property (data): never markup.
+            yield Label(self.title_text, id="dialog-title", markup=False)
             yield Input(placeholder=self.placeholder, id="picker-query")
             if self.multiple:
                 yield SelectionList[str](id="picker-results")
@@ -124,12 +126,15 @@ type.
             # Chosen items stay listed, so unlinking one never needs a search.
             shown = list(self.chosen.values()) + [i for i in items if i.id not in self.chosen]
             self._items = {i.id: i for i in shown}
-            results.add_options([Selection(i.label, i.id, i.id in self.chosen) for i in shown])
+            # Labels are page titles: a Text prompt is shown as is, a str one parsed as markup.
+            results.add_options(
+                [Selection(Text(i.label), i.id, i.id in self.chosen) for i in shown]
+            )
         else:
             options = self.query_one("#picker-results", OptionList)
             options.clear_options()
             self._items = {i.id: i for i in items}
-            options.add_options([Option(i.label, id=i.id) for i in items])
+            options.add_options([Option(Text(i.label), id=i.id) for i in items])
             if items:
                 options.highlighted = 0
         if not items:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -37,9 +38,10 @@ class SortRow(Horizontal):
         self.initial = dict(initial or {})
 
     def compose(self) -> ComposeResult:
-        choices = [(p.name, p.name) for p in self.schema]
+        # Property names are data: a Text prompt is shown as is, a str one parsed as markup.
+        choices = [(Text(p.name), p.name) for p in self.schema]
         choices += [
-            (f"⏱ {stamp.replace('_', ' ')}", TIMESTAMP_PREFIX + stamp)
+            (Text(f"⏱ {stamp.replace('_', ' ')}"), TIMESTAMP_PREFIX + stamp)
             for stamp in sorted(TIMESTAMP_FILTERS)
         ]
         chosen: Any = Select.NULL

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -15,6 +16,9 @@ from alloy_tui.notion.models import relative_time
 from alloy_tui.tui.messages import ConnectionsChanged
 from alloy_tui.tui.modals.confirm import ConfirmModal
 from alloy_tui.tui.screens import AlloyScreen
+
+if TYPE_CHECKING:
+    from alloy_tui.alloy.models import Connection
 
 ACTIVE_MARK = "●"
 
@@ -58,7 +62,7 @@ Everything the app reads or writes goes through the **active** connection (marke
             id="connections-empty",
             classes="empty-state hidden",
         )
-        table: DataTable[str | Text] = DataTable(
+        table: DataTable[Text] = DataTable(
             id="connections-table", cursor_type="row", zebra_stripes=True
         )
         table.add_column("", key="active", width=1)
@@ -70,7 +74,7 @@ Everything the app reads or writes goes through the **active** connection (marke
         yield table
 
     @property
-    def table(self) -> DataTable[str | Text]:
+    def table(self) -> DataTable[Text]:
         return self.query_one("#connections-table", DataTable)
 
     def on_mount(self) -> None:
@@ -113,15 +117,7 @@ Everything the app reads or writes goes through the **active** connection (marke
         table.clear()
         for connection in state.connections:
             is_active = active is not None and connection.id == active.id
-            table.add_row(
-                Text(ACTIVE_MARK, style="bold green") if is_active else "",
-                Text(connection.name, style="bold") if is_active else connection.name,
-                connection.connector_id,
-                connection.workspace_name or "",
-                relative_time(connection.created_at, now),
-                connection.id,
-                key=connection.id,
-            )
+            table.add_row(*connection_cells(connection, is_active, now), key=connection.id)
         self.query_one("#connections-empty").set_class(bool(state.connections), "hidden")
         target = highlighted or (active.id if active else None)
         # A just-deleted connection has no row: the cursor then stays where it was.
@@ -187,4 +183,18 @@ Everything the app reads or writes goes through the **active** connection (marke
             self.app.report_error(error, where="Delete connection")
             return
         self.app.connections_changed("deleted")
-        self.notify(f"Deleted the connection {name}.")
+        self.notify(f"Deleted the connection {name}.", markup=False)
+
+
+def connection_cells(connection: Connection, active: bool, now: datetime) -> tuple[Text, ...]:
+    """One row of the table. Every cell is a Text: DataTable parses a str cell as Rich markup,
+    and names come from Alloy and Notion ("[/x]" would raise, "[bold]" would vanish)."""
+    style = "bold" if active else ""
+    return (
+        Text(ACTIVE_MARK, style="bold green") if active else Text(""),
+        Text(connection.name, style=style),
+        Text(connection.connector_id),
+        Text(connection.workspace_name or ""),
+        Text(relative_time(connection.created_at, now)),
+        Text(connection.id),
+    )

@@ -252,7 +252,7 @@ If Notion refuses a value, the field says why and nothing you typed is lost.
             self.creating = False
             self.query_one("#create", Button).disabled = False
         self.created = page
-        self.notify(f"Created “{page_title(page)}”.", title="New page", timeout=3)
+        self.notify(f"Created “{page_title(page)}”.", title="New page", timeout=3, markup=False)
         # The new page replaces this form, so Esc from it goes back to where "new" was pressed.
         # Not awaited: replacing this screen ends this worker.
         self.app.switch_screen(PageScreen(str(page["id"])))
@@ -267,7 +267,10 @@ If Notion refuses a value, the field says why and nothing you typed is lost.
             field.set_error(error.sentence)
             field.focus_editor()
             self.notify(
-                f"{field.schema.name}: {error.sentence}", title="Not created", severity="error"
+                f"{field.schema.name}: {error.sentence}",
+                title="Not created",
+                severity="error",
+                markup=False,
             )
             return
         self._show_error(error)
@@ -275,9 +278,14 @@ If Notion refuses a value, the field says why and nothing you typed is lost.
 
     # ---- leaving -----------------------------------------------------------------------
 
-    def action_back(self) -> None:
+    @property
+    def dirty(self) -> bool:
+        """Whether the form holds input that leaving would lose (nothing once created)."""
         form = self.form
-        if form is None or not form.dirty or self.created is not None:
+        return form is not None and form.dirty and self.created is None
+
+    def action_back(self) -> None:
+        if not self.dirty:
             self.dismiss()
             return
 

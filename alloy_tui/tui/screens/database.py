@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -13,6 +14,7 @@ from textual.widgets import DataTable, Static
 from textual.widgets.data_table import RowDoesNotExist
 
 from alloy_tui.alloy.errors import AlloyError, ValidationError, describe
+from alloy_tui.alloy.models import ResultPage
 from alloy_tui.notion.models import (
     PropertySchema,
     database_description,
@@ -70,6 +72,10 @@ scroll down.
         self.next_cursor: str | None = None
         self.has_more = False
         self.loading_more = False
+        self.seen_cursors: set[str] = set()
+        """Cursors already followed for the current query: one handed back again would have
+        every cursor move fetch the same page, so the rows end there instead."""
+        self.cut_short = False
         self.row_count = 0
         self.names: dict[str, str] = {}
         self._shown_once = False
@@ -80,7 +86,7 @@ scroll down.
         yield Static("", id="db-description", classes="screen-hint", markup=False)
         yield Static("", id="db-query", markup=False)
         yield Static("", id="db-error", classes="error-state hidden", markup=False)
-        table: DataTable[str] = DataTable(id="db-rows", cursor_type="row", zebra_stripes=True)
+        table: DataTable[Text] = DataTable(id="db-rows", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static("", id="db-count", markup=False)
 
@@ -94,7 +100,7 @@ scroll down.
         self._shown_once = True
 
     @property
-    def table(self) -> DataTable[str]:
+    def table(self) -> DataTable[Text]:
         return self.query_one("#db-rows", DataTable)
 
     # ---- loading ---------------------------------------------------------------------
@@ -121,7 +127,8 @@ scroll down.
         table = self.table
         table.clear(columns=True)
         for prop in self.schema:
-            table.add_column(prop.name, key=prop.id)
+            # A plain str label is parsed as markup: a property named "[/x]" would crash.
+            table.add_column(Text(prop.name), key=prop.id)
         self._refresh_summary()
         self.load_names()
         self.run_query()
@@ -170,8 +177,9 @@ scroll down.
         self._show_error(None)
         table.clear()
         self.row_count = 0
-        self._add_rows(result.results)
-        self.next_cursor, self.has_more = result.next_cursor, result.has_more
+        self.seen_cursors.clear()
+        self.cut_short = False
+        self._follow(result, self._add_rows(result.results))
         self._refresh_count()
         if keep_row is not None:
             # The row may be gone (trashed) or past the first page: then the cursor stays.
@@ -198,21 +206,34 @@ scroll down.
             self.app.report_error(error, where="More rows")
             return
         self.loading_more = False
-        self._add_rows(result.results)
-        self.next_cursor, self.has_more = result.next_cursor, result.has_more
+        self._follow(result, self._add_rows(result.results))
         self._refresh_count()
+
+    def _follow(self, page: ResultPage, added: int) -> None:
+        """Take the page's next cursor, unless following it could only loop: a cursor already
+        followed, or a page that added no row."""
+        cursor = page.next_cursor
+        if not page.has_more or cursor is None:
+            self.next_cursor, self.has_more = None, False
+        elif cursor in self.seen_cursors or added == 0:
+            self.next_cursor, self.has_more, self.cut_short = None, False, True
+        else:
+            self.seen_cursors.add(cursor)
+            self.next_cursor, self.has_more = cursor, True
 
     def _sorts(self) -> list[Mapping[str, Any]] | None:
         return list(self.sorts) or None
 
-    def _add_rows(self, pages: list[dict[str, Any]]) -> None:
+    def _add_rows(self, pages: list[dict[str, Any]]) -> int:
+        """Append the rows not shown yet; returns how many were new."""
         table = self.table
+        added = 0
         for page in pages:
             key = str(page.get("id"))
             if key in table.rows:
                 continue
             props = page.get("properties") or {}
-            cells = []
+            cells: list[Text] = []
             for prop in self.schema:
                 text = display(
                     props.get(prop.name), names=self.names, number_format=prop.number_format
@@ -222,14 +243,20 @@ scroll down.
                 if prop.type == "title":
                     icon = object_icon(page)
                     text = f"{icon} {text}" if icon else (text or "Untitled")
-                cells.append(text)
+                # Never a str cell: DataTable parses those as markup ("[/tmp]" raises).
+                cells.append(Text(text, no_wrap=True))
             table.add_row(*cells, key=key)
             self.row_count += 1
+            added += 1
+        return added
 
     def _refresh_count(self) -> None:
-        more = (
-            " · loading more…" if self.loading_more else (" · more below" if self.has_more else "")
-        )
+        if self.loading_more:
+            more = " · loading more…"
+        elif self.cut_short:
+            more = " · the rows end here (Notion repeated a page of results)"
+        else:
+            more = " · more below" if self.has_more else ""
         rows = f"{self.row_count} row" + ("" if self.row_count == 1 else "s")
         self.query_one("#db-count", Static).update(rows + more)
 

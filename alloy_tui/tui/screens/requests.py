@@ -211,7 +211,7 @@ hidden everywhere: the API key, OAuth codes and tokens never appear.
     def _cells(self, record: RequestRecord) -> list[str | Text]:
         when = record.started_at.astimezone(self.tz).strftime("%H:%M:%S")
         connection = record.connection_id or ""
-        return [
+        cells: list[str | Text] = [
             str(record.id),
             when,
             record.method,
@@ -221,6 +221,8 @@ hidden everywhere: the API key, OAuth codes and tokens never appear.
             latency_text(record),
             retries_text(record),
         ]
+        # Paths and actions are data; a str cell would be parsed as markup.
+        return [Text(cell) if isinstance(cell, str) else cell for cell in cells]
 
     def _add_row(self, record: RequestRecord) -> None:
         table = self.table

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Input, Label, Select, Static
 from textual.widgets.data_table import ColumnKey
 
 from alloy_tui.alloy.errors import AlloyError, ConnectionNotFoundError
+from alloy_tui.alloy.models import ResultPage
 from alloy_tui.notion.models import object_icon, object_title, relative_time
 from alloy_tui.tui.messages import ConnectionsChanged
 from alloy_tui.tui.screens import AlloyScreen
@@ -61,6 +62,24 @@ class _Results:
     has_more: bool = False
     loading: bool = False
     failed: bool = False
+    seen_cursors: set[str] = field(default_factory=set)
+    """Every cursor already asked for: a server that hands one back again would be polled
+    forever, since each page asks for the next one while the window is not full."""
+    cut_short: bool = False
+    """The server said there was more but repeated itself, so the list ends here."""
+
+    def follow(self, page: ResultPage, added: int) -> None:
+        """Take the next cursor of `page` (which added `added` new rows), unless following it
+        could only loop: a cursor already seen, or a page with nothing new."""
+        cursor = page.next_cursor
+        if not page.has_more or cursor is None:
+            self.next_cursor, self.has_more = None, False
+            return
+        if cursor in self.seen_cursors or added == 0:
+            self.next_cursor, self.has_more, self.cut_short = None, False, True
+            return
+        self.seen_cursors.add(cursor)
+        self.next_cursor, self.has_more = cursor, True
 
 
 class SearchScreen(AlloyScreen[None]):
@@ -121,7 +140,7 @@ page's ••• menu → Connections and add the integration.
                 id="search-filter",
             )
             yield Label(self._sort_label(), id="search-sort")
-        yield Label("", id="search-summary")
+        yield Label("", id="search-summary", markup=False)
         yield Static("", id="search-error", classes="error-state hidden", markup=False)
         yield Static("", id="search-empty", classes="empty-state hidden", markup=False)
         table: DataTable[str | Text] = DataTable(
@@ -251,18 +270,18 @@ page's ••• menu → Connections and add the integration.
         results.loading = False
         if results.generation != self._generation:
             return  # a newer query started while this page was on the way
-        results.next_cursor = page.next_cursor
-        results.has_more = page.has_more and page.next_cursor is not None
-        self.add_results(page.results)
+        added = self.add_results(page.results)
+        results.follow(page, added)
         self._update_summary()
         # A short first page may not fill the window: keep the cursor's look-ahead honest.
         self._maybe_load_more()
 
-    def add_results(self, objects: list[dict[str, Any]]) -> None:
-        """Append one page of search results as rows (parents resolved later)."""
+    def add_results(self, objects: list[dict[str, Any]]) -> int:
+        """Append one page of search results as rows (parents resolved later); returns how
+        many were new (a result already listed is not shown twice)."""
         results = self._results
         if results is None:
-            return
+            return 0
         state = self.app.state
         now = state.now()
         new: list[dict[str, Any]] = []
@@ -286,6 +305,7 @@ page's ••• menu → Connections and add the integration.
         self._fill_known_parents()
         if self._pending_parents:
             self._resolve_parents()
+        return len(new)
 
     def _fill_known_parents(self) -> None:
         state = self.app.state
@@ -297,7 +317,7 @@ page's ••• menu → Connections and add the integration.
     def _set_parent_cells(self, row_ids: list[str], label: str) -> None:
         for row_id in row_ids:
             if _has_row(self.table, row_id):
-                self.table.update_cell(row_id, "parent", label)
+                self.table.update_cell(row_id, "parent", _plain(label))
 
     @work(exclusive=True, group="search-parents")
     async def _resolve_parents(self) -> None:
@@ -352,7 +372,10 @@ page's ••• menu → Connections and add the integration.
             )
             self._set_state(summary=f"0 {what}", empty=empty)
             return
-        more = " · scroll for more" if results.has_more else ""
+        if results.cut_short:
+            more = " · the list ends here (Notion repeated a page of results)"
+        else:
+            more = " · scroll for more" if results.has_more else ""
         self._set_state(summary=f"{count} {what}{more}")
 
     def _show_error(self, error: AlloyError, *, first: bool) -> None:
@@ -451,13 +474,19 @@ def _parent_key(parent: Mapping[str, Any]) -> str:
     return f"{kind}:{parent.get(kind, '')}"
 
 
-def _row_cells(obj: Mapping[str, Any], parent: str, now: datetime) -> tuple[str | Text, ...]:
+def _plain(text: str) -> Text:
+    """A cell that shows `text` as it is: a plain str cell is parsed as Rich markup, so a
+    title like "Clean up [/tmp]" would raise and "[bold]" would vanish."""
+    return Text(text, overflow="ellipsis", no_wrap=True)
+
+
+def _row_cells(obj: Mapping[str, Any], parent: str, now: datetime) -> tuple[Text, ...]:
     is_database = obj.get("object") == "database"
     icon = object_icon(obj) or ("▦" if is_database else "▤")
     title = object_title(obj)
     return (
-        Text(f"{icon} {title}", overflow="ellipsis", no_wrap=True),
-        "database" if is_database else "page",
-        parent,
-        relative_time(obj.get("last_edited_time"), now),
+        _plain(f"{icon} {title}"),
+        _plain("database" if is_database else "page"),
+        _plain(parent),
+        _plain(relative_time(obj.get("last_edited_time"), now)),
     )

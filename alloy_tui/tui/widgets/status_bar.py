@@ -77,11 +77,13 @@ class StatusBar(Horizontal):
         self._frame = 0
 
     def compose(self) -> ComposeResult:
-        yield Label(id="status-env")
-        yield Label(id="status-user")
-        yield Label(id="status-connection")
+        # The environment (a host from the config), the user id and the connection's name are
+        # data, never markup.
+        yield Label(id="status-env", markup=False)
+        yield Label(id="status-user", markup=False)
+        yield Label(id="status-connection", markup=False)
         yield Label(classes="status-spacer")
-        yield Label(id="status-wait")
+        yield Label(id="status-wait", markup=False)
         yield Label(id="status-activity")
 
     def on_click(self, event: events.Click) -> None:
