@@ -264,7 +264,7 @@ class AlloyApp(App[None]):
             self.notify(f"Connected: {connection.name} (now the active connection)", markup=False)
         elif event.state == WorkerState.ERROR:
             error = worker.error
-            sentence, remedy = _sentence_and_remedy(error, self._secret())
+            sentence, remedy = _sentence_and_remedy(error, self.state.log.redact)
             self.connect_signal.publish(ConnectFinished(None, sentence, remedy))
         elif event.state == WorkerState.CANCELLED:
             self.connect_signal.publish(ConnectFinished(None, cancelled=True))
@@ -341,10 +341,7 @@ class AlloyApp(App[None]):
         while len(self.screen_stack) > max(index, 0) + 1:
             top = self.screen
             if isinstance(top, PageScreen) and top.dirty:
-                # PageScreen.action_back's discard branch (the draft goes, the pending draft
-                # write is stopped, the screen dismissed).
-                top._discard_draft()
-                top._leave()
+                top.discard_and_close()  # the draft goes too, as with the page's own Discard
             else:
                 self.pop_screen()
 
@@ -489,7 +486,7 @@ class AlloyApp(App[None]):
                 chosen,
             )
             return
-        sentence, remedy = _sentence_and_remedy(error, self._secret())
+        sentence, remedy = _sentence_and_remedy(error, self.state.log.redact)
         if isinstance(error, AlloyError) or hasattr(error, "remedy"):
             self.notify(
                 f"{sentence}\n{remedy}" if remedy else sentence,
@@ -505,9 +502,6 @@ class AlloyApp(App[None]):
             ErrorModal(f"Something went wrong{f' · {where}' if where else ''}", sentence, remedy)
         )
 
-    def _secret(self) -> str:
-        return self.state.settings.api_key.reveal()
-
 
 def _unsaved_names(screens: list[Screen[Any]]) -> str:
     """“Roadmap” and “Notes”, as the subject of a sentence ("The changes to … will be lost")."""
@@ -516,8 +510,11 @@ def _unsaved_names(screens: list[Screen[Any]]) -> str:
     return f"The unsaved changes to {listed}"
 
 
-def _sentence_and_remedy(error: BaseException | None, secret: str) -> tuple[str, str]:
-    """The user-facing sentence and remedy of any exception, with the API key masked."""
+def _sentence_and_remedy(
+    error: BaseException | None, scrub: Callable[[str], str]
+) -> tuple[str, str]:
+    """The user-facing sentence and remedy of any exception, with the API key masked by `scrub`
+    (the request log's redaction, which never holds the revealed key in a variable)."""
     sentence = getattr(error, "sentence", None)
     remedy = getattr(error, "remedy", None)
     if not isinstance(sentence, str):
@@ -526,10 +523,7 @@ def _sentence_and_remedy(error: BaseException | None, secret: str) -> tuple[str,
         sentence = f"{name}: {detail}" if detail else f"An unexpected {name} happened."
         remedy = "Try again; if it happens again, please report it with the steps that led here."
     remedy = remedy if isinstance(remedy, str) else ""
-    if secret:
-        sentence = sentence.replace(secret, "**********")
-        remedy = remedy.replace(secret, "**********")
-    return sentence, remedy
+    return scrub(sentence), scrub(remedy)
 
 
 def _environment_label(state: AppState) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
+from textual.content import Content
 
 from alloy_tui.tui.app import AlloyApp
 
@@ -56,13 +57,36 @@ class AlloyCommands(Provider):
             )
         return commands
 
+    # Entries quote connection names, which are data: the palette parses a plain-string
+    # prompt or help as markup, so prompts go in as Content and help is escaped.
+    # (Help is typed `str`; textual.markup.escape mangles backslashes, hence `literal`.)
     async def discover(self) -> Hits:
         for name, help_text, callback in self._commands():
-            yield DiscoveryHit(name, callback, help=help_text)
+            yield DiscoveryHit(Content(name), callback, text=name, help=literal(help_text))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for name, help_text, callback in self._commands():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+                yield Hit(
+                    score, highlight(matcher, name), callback, text=name, help=literal(help_text)
+                )
+
+
+def highlight(matcher: Matcher, candidate: str) -> Content:
+    """`Matcher.highlight` without parsing the candidate as markup."""
+    content = Content(candidate)
+    score, offsets = matcher.fuzzy_search.match(matcher.query, candidate)
+    if not score:
+        return content
+    for offset in offsets:
+        if not candidate[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
+
+
+def literal(text: str) -> str:
+    """Markup that Content.from_markup turns back into exactly `text`: every "[" escaped (a
+    backslash is only special right before "[")."""
+    return text.replace("[", "\\[")

@@ -48,3 +48,17 @@ def test_notion_package_does_no_io() -> None:
     loaded = _modules_after_import("alloy_tui.notion")
     for forbidden in ("httpx", "sqlite3", "starlette", "uvicorn", "alloy_tui.alloy"):
         assert forbidden not in loaded, forbidden
+
+
+def test_the_key_is_revealed_in_two_places_only() -> None:
+    """RELIABILITY.md: the key is revealed only where the header is built (and where the log
+    scrubs it without binding it to a variable). A new reveal() needs a reason and a review."""
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[2] / "alloy_tui"
+    found = sorted(
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if ".reveal()" in path.read_text(encoding="utf-8") and path.name != "secret.py"
+    )
+    assert found == ["alloy/client.py", "alloy/requestlog.py"]

@@ -200,7 +200,7 @@ class DraftsModal(ModalScreen[Draft | None]):
         try:
             self.store.discard(draft.page_id, draft.connection_id, draft.kept)
         except DraftWriteError as error:
-            self.notify(f"{error.sentence}\n{error.remedy}", severity="error")
+            self.notify(f"{error.sentence}\n{error.remedy}", severity="error", markup=False)
             return
         index = self.drafts.index(draft)
         self.drafts.remove(draft)
@@ -210,7 +210,7 @@ class DraftsModal(ModalScreen[Draft | None]):
         listing = self.query_one("#drafts-list", OptionList)
         listing.remove_option_at_index(index)
         listing.highlighted = min(index, len(self.drafts) - 1)
-        self.notify(f"Discarded the draft of “{draft.title}”.", timeout=3)
+        self.notify(f"Discarded the draft of “{draft.title}”.", timeout=3, markup=False)
 
 
 def draft_origin(app: AlloyApp) -> str:
@@ -231,6 +231,7 @@ def offer_drafts(app: AlloyApp) -> None:
             title="Drafts",
             severity="warning",
             timeout=10,
+            markup=False,
         )
     if not drafts:
         return
@@ -242,8 +243,14 @@ def offer_drafts(app: AlloyApp) -> None:
     app.push_screen(DraftsModal(drafts, store, app.state.now()), chosen)
 
 
-def open_draft(app: AlloyApp, draft: Draft) -> None:
-    """Open the draft's page with the draft applied over the server's current version."""
+def open_draft(app: AlloyApp, draft: Draft) -> bool:
+    """Open the draft's page with the draft applied over the server's current version; True
+    if the page was opened.
+
+    A draft of another connection needs a switch first. When the switch does not happen right
+    away (it failed, or it asks about unsaved edits elsewhere) the page is not opened: it
+    would land in the wrong workspace, or under a question the user has not answered. The
+    draft stays on disk, offered again at the next start."""
     active = app.state.active_connection
     if active is None or active.id != draft.connection_id:
         if app.state.connection(draft.connection_id) is None:
@@ -253,8 +260,10 @@ def open_draft(app: AlloyApp, draft: Draft) -> None:
                 title="Drafts",
                 severity="error",
             )
-            return
-        app.switch_connection(draft.connection_id)
+            return False
+        if not app.switch_connection(draft.connection_id):
+            return False
     from alloy_tui.tui.screens.page import PageScreen
 
     app.push_screen(PageScreen(draft.page_id, draft=draft))
+    return True

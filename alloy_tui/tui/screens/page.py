@@ -309,7 +309,9 @@ body below them, shown as Markdown.
             users = await self.app.state.users()
         except AlloyError as error:
             self.notify(
-                f"Could not list the workspace's users: {error.sentence}", severity="warning"
+                f"Could not list the workspace's users: {error.sentence}",
+                severity="warning",
+                markup=False,
             )
             return
         form.set_users(user_choices(users))
@@ -328,7 +330,9 @@ body below them, shown as Markdown.
                     field.relation_ids, database_id=field.schema.related_database_id
                 )
             except AlloyError as error:
-                self.notify(f"Linked page titles: {error.sentence}", severity="warning")
+                self.notify(
+                    f"Linked page titles: {error.sentence}", severity="warning", markup=False
+                )
                 continue
             field.set_names(names)
 
@@ -497,9 +501,10 @@ body below them, shown as Markdown.
                 "The draft file is kept; press d to compare it.",
                 severity="warning",
                 timeout=10,
+                markup=False,
             )
         else:
-            self.notify(f"Draft restored: {draft.summary()}.", timeout=4)
+            self.notify(f"Draft restored: {draft.summary()}.", timeout=4, markup=False)
 
     def _revert_edits_outside(self, draft: Draft) -> None:
         """Back to the shown server version for what `draft` does not set: opening a kept copy
@@ -585,7 +590,9 @@ body below them, shown as Markdown.
     def _set_draft_error(self, error: DraftWriteError | None) -> None:
         if error is not None and self._draft_error is None:
             # Once per streak of failures: editing goes on, the user knows the draft is stale.
-            self.notify(f"{error.sentence}\n{error.remedy}", title="Draft", severity="warning")
+            self.notify(
+                f"{error.sentence}\n{error.remedy}", title="Draft", severity="warning", markup=False
+            )
         self._draft_error = error
         found = self.query("#page-draft-warning")
         if not found:
@@ -600,7 +607,7 @@ body below them, shown as Markdown.
         try:
             self.drafts.discard(self.page_id, self.connection_id)
         except DraftWriteError as error:
-            self.notify(f"{error.sentence}\n{error.remedy}", severity="warning")
+            self.notify(f"{error.sentence}\n{error.remedy}", severity="warning", markup=False)
         self._journaled = False
         self.draft = None
 
@@ -783,7 +790,7 @@ body below them, shown as Markdown.
                 blocks = await notion.get_blocks_recursive(self.page_id)
             except AlloyError as error:
                 # Saved, but not re-read: keep the text, take it as the new base.
-                self.notify(f"Saved; the body could not be re-read: {error.sentence}")
+                self.notify(f"Saved; the body could not be re-read: {error.sentence}", markup=False)
                 self.body_editor.load(body)
             else:
                 self._set_body_base(blocks)
@@ -795,7 +802,7 @@ body below them, shown as Markdown.
         message = f"Saved {', '.join(saved)}."
         if still_unsaved:
             message += " What you changed during the save is not saved yet (its draft is kept)."
-        self.notify(message, title="Saved", timeout=5 if still_unsaved else 3)
+        self.notify(message, title="Saved", timeout=5 if still_unsaved else 3, markup=False)
 
     def _saved_keep_the_rest(self) -> bool:
         """The server confirmed the save: the draft goes, unless something was edited during
@@ -982,11 +989,14 @@ body below them, shown as Markdown.
                     f"{getattr(error, 'sentence', error)}\nYour draft is kept.",
                     severity="error",
                     timeout=10,
+                    markup=False,
                 )
                 return
         self._discard_draft()
         self._leaving = True
-        self.notify(f"Saved as a new page: “{title}{MY_VERSION}”.", title="Saved", timeout=5)
+        self.notify(
+            f"Saved as a new page: “{title}{MY_VERSION}”.", title="Saved", timeout=5, markup=False
+        )
         self.dismiss()
         self.app.open_page(new_id)
 
@@ -1008,6 +1018,7 @@ body below them, shown as Markdown.
                 title="Not saved",
                 severity="error",
                 timeout=8,
+                markup=False,
             )
         else:
             self._show_error(error)
@@ -1046,8 +1057,7 @@ body below them, shown as Markdown.
 
         def answered(discard: bool | None) -> None:
             if discard:
-                self._discard_draft()
-                self._leave()
+                self.discard_and_close()
 
         count = len(self.form.changed_fields) if self.form else 0
         what = [_plural(count, "changed property", "changed properties")] if count else []
@@ -1065,6 +1075,12 @@ body below them, shown as Markdown.
             answered,
         )
 
+    def discard_and_close(self) -> None:
+        """Drop the unsaved edits and their draft, then close the page (what "Discard" does):
+        nothing is left on disk to be offered again at the next start."""
+        self._discard_draft()
+        self._leave()
+
     def _leave(self) -> None:
         self._leaving = True
         if self._draft_timer is not None:
@@ -1076,7 +1092,7 @@ body below them, shown as Markdown.
         url = (self.page or {}).get("url")
         if url:
             self.app.open_url(str(url))
-            self.notify(f"Opening {url}", timeout=3)
+            self.notify(f"Opening {url}", timeout=3, markup=False)
 
     def action_reload(self) -> None:
         if self.dirty:
@@ -1112,9 +1128,8 @@ body below them, shown as Markdown.
         except AlloyError as error:
             self.app.report_error(error, where="Move to trash")
             return
-        self.notify(f"Moved “{page_title(self.page or {})}” to the trash.", timeout=4)
-        self._discard_draft()
-        self._leave()
+        self.notify(f"Moved “{page_title(self.page or {})}” to the trash.", timeout=4, markup=False)
+        self.discard_and_close()
 
     def _move(self, step: int) -> None:
         form = self.form

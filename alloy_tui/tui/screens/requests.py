@@ -322,9 +322,8 @@ hidden everywhere: the API key, OAuth codes and tokens never appear.
 
     def _scrub(self, text: str) -> str:
         """Log records are redacted already; the key is masked once more on the way out."""
-        secret = self.app.state.settings.api_key.reveal()
-        text = self.app.state.log.redact(text)
-        return text.replace(secret, "[REDACTED]") if secret else text
+        scrubbed: str = self.app.state.log.redact(text)
+        return scrubbed
 
     def details(self, record: RequestRecord) -> RenderableType:
         """The details pane's content for one call (everything redacted)."""
