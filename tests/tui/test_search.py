@@ -96,6 +96,21 @@ async def test_sort_toggles_the_direction(sandbox: SandboxServer) -> None:
         assert "oldest" in str(screen.query_one("#search-sort").render())
 
 
+async def test_ctrl_keys_filter_and_sort_while_typing(sandbox: SandboxServer) -> None:
+    app = build_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_search(app, pilot)
+        screen.input.focus()
+        await pilot.press(*"ta", "ctrl+f", "ctrl+o")
+        await settle(pilot)
+        assert screen.input.value == "ta"  # the letters went to the query...
+        assert screen.kind == "page"  # ...and the ctrl keys to the filter and the sort
+        body = _body(_searches(app)[-1])
+        assert body["filter"] == {"property": "object", "value": "page"}
+        assert body["sort"]["direction"] == "ascending"
+        assert body["query"] == "ta"
+
+
 async def test_results_stream_in_as_the_cursor_nears_the_end(
     sandbox_factory: Callable[..., SandboxServer],
 ) -> None:

@@ -93,7 +93,8 @@ Search the titles of every page and database shared with the active connection.
   and a newer query cancels the older one. An empty query lists everything.
 - **Down** or **Tab** moves into the results; **Enter** opens a page in the editor or a
   database as a table.
-- **f** cycles the filter (all, pages, databases); **o** flips the sort by last edit.
+- **f** cycles the filter (all, pages, databases); **o** flips the sort by last edit. While
+  you type in the search field, **Ctrl+F** and **Ctrl+O** do the same.
 - Results arrive a page at a time as you scroll.
 - **/** goes back to the search field; **Esc** goes back to the connections.
 
@@ -104,8 +105,11 @@ page's ••• menu → Connections and add the integration.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="search.back", tooltip="Back to connections"),
         Binding("slash", "focus_input", "Search", id="search.focus", tooltip="Type a query"),
-        Binding("f", "cycle_filter", "Filter", id="search.filter", tooltip="All/pages/databases"),
-        Binding("o", "toggle_sort", "Sort", id="search.sort", tooltip="Newest or oldest first"),
+        # The ctrl+ keys also work while typing in the search field (which takes the letters).
+        Binding(
+            "f,ctrl+f", "cycle_filter", "Filter", id="search.filter", tooltip="All/pages/databases"
+        ),
+        Binding("o,ctrl+o", "toggle_sort", "Sort", id="search.sort", tooltip="Newest or oldest"),
         Binding("n", "app.new_page", "New page", id="search.new", tooltip="Create a page"),
         Binding("down", "results", "Results", show=False, id="search.results"),
         Binding("j", "cursor_down", "Down", show=False, id="search.down"),
