@@ -102,3 +102,59 @@ async def test_create_in_a_database_validates_then_sends_once(sandbox: SandboxSe
         assert page_title(page) == "Row from the form"
         assert page["properties"]["Estimate"]["number"] == 2
         assert parent_of(page).id == tasks["id"]
+
+
+async def test_a_create_whose_answer_was_lost_opens_the_page_notion_made(
+    sandbox: SandboxServer, monkeypatch: Any
+) -> None:
+    from alloy_tui.alloy.errors import TimedOutError
+    from alloy_tui.alloy.notion_api import NotionAPI
+
+    real_create = NotionAPI.create_page
+
+    async def created_then_lost(self: NotionAPI, *args: Any, **kwargs: Any) -> Any:
+        await real_create(self, *args, **kwargs)
+        raise TimedOutError("Alloy did not answer in time.")
+
+    app = build_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await create_screen(pilot, None)
+        await pilot.click("#where-workspace")
+        await settle(pilot)
+        set_field(screen, "title", "Lost answer 📭")
+        monkeypatch.setattr(NotionAPI, "create_page", created_then_lost)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, PageScreen))
+        page = await app.state.notion.get_page(app.screen.page_id)
+        assert page_title(page) == "Lost answer 📭"
+        found = await app.state.notion.search("Lost answer 📭", filter_object="page")
+        assert [page_title(p) for p in found.results].count("Lost answer 📭") == 1
+
+
+async def test_a_create_that_never_arrived_says_so_and_sends_once_more_on_request(
+    sandbox: SandboxServer, monkeypatch: Any
+) -> None:
+    from alloy_tui.alloy.errors import CannotReachError
+    from alloy_tui.alloy.notion_api import NotionAPI
+
+    real_create = NotionAPI.create_page
+
+    async def refused(self: NotionAPI, *args: Any, **kwargs: Any) -> Any:
+        raise CannotReachError("Cannot reach Alloy: the connection was refused.")
+
+    app = build_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await create_screen(pilot, None)
+        await pilot.click("#where-workspace")
+        await settle(pilot)
+        set_field(screen, "title", "Never arrived 🛰️")
+        monkeypatch.setattr(NotionAPI, "create_page", refused)
+        await pilot.press("ctrl+s")
+        banner = screen.query_one("#create-error")
+        await wait_until(pilot, lambda: "did not create" in str(banner.render()))
+        assert app.screen is screen  # the form and what was typed are still there
+        monkeypatch.setattr(NotionAPI, "create_page", real_create)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, PageScreen))
+        found = await app.state.notion.search("Never arrived 🛰️", filter_object="page")
+        assert [page_title(p) for p in found.results].count("Never arrived 🛰️") == 1

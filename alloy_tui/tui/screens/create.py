@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -11,15 +12,23 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, RadioButton, RadioSet, Static
 
-from alloy_tui.alloy.errors import AlloyError, ValidationError, describe
+from alloy_tui.alloy.errors import (
+    AlloyError,
+    CannotReachError,
+    ServerError,
+    ValidationError,
+    describe,
+)
 from alloy_tui.notion.models import (
     ParentRef,
     PropertySchema,
     database_title,
     page_title,
     parent_from_request,
+    parse_time,
     schema_from_database,
 )
+from alloy_tui.notion.richtext import plain_text
 from alloy_tui.tui.modals.confirm import ConfirmModal
 from alloy_tui.tui.modals.picker import PickerModal, PickItem, search_workspace
 from alloy_tui.tui.screens import AlloyScreen
@@ -239,11 +248,19 @@ If Notion refuses a value, the field says why and nothing you typed is lost.
     async def create(self, parent: dict[str, Any], properties: dict[str, Any]) -> None:
         self.creating = True
         self.query_one("#create", Button).disabled = True
+        started = self.app.state.now()
         try:
             page = await self.app.state.notion.create_page(parent, properties)
         except ValidationError as error:
             self._failed(error, properties)
             return
+        except (CannotReachError, ServerError) as error:
+            # The create was sent once and never resent (it may have reached Notion): look
+            # before offering to send it again, so a retry cannot make a duplicate.
+            found = await self._find_created(parent, properties, started, error)
+            if found is None:
+                return
+            page = found
         except AlloyError as error:
             self._show_error(error)
             self.app.report_error(error, where="Create page")
@@ -256,6 +273,49 @@ If Notion refuses a value, the field says why and nothing you typed is lost.
         # The new page replaces this form, so Esc from it goes back to where "new" was pressed.
         # Not awaited: replacing this screen ends this worker.
         self.app.switch_screen(PageScreen(str(page["id"])))
+
+    async def _find_created(
+        self,
+        parent: Mapping[str, Any],
+        properties: Mapping[str, Any],
+        started: datetime,
+        error: AlloyError,
+    ) -> dict[str, Any] | None:
+        """After a create whose answer was lost: the page, if Notion made it, else None (and
+        the form says whether sending it again is safe)."""
+        title_name = next((p.name for p in self.schema if p.type == "title"), "title")
+        title = plain_text((properties.get(title_name) or {}).get("title"))
+        since = started.replace(second=0, microsecond=0)  # Notion's times are per minute
+        try:
+            found = await self.app.state.notion.search(title, filter_object="page")
+        except AlloyError:
+            self._show_error(
+                AlloyError(
+                    f"{error.sentence} The page may have been created.",
+                    remedy="Search for its title before creating it again, so it is not "
+                    "created twice.",
+                )
+            )
+            return None
+        for page in found.results:
+            if (
+                page_title(page, default="") == title
+                and _same_parent(page.get("parent") or {}, parent)
+                and (created := _created_at(page)) is not None
+                and created >= since
+            ):
+                self.notify(
+                    "The answer was lost on the way back, but Notion created the page.",
+                    title="New page",
+                )
+                return page
+        self._show_error(
+            AlloyError(
+                f"{error.sentence} Notion did not create the page.",
+                remedy="Press Ctrl+S to send it again.",
+            )
+        )
+        return None
 
     def _failed(self, error: ValidationError, properties: Mapping[str, Any]) -> None:
         form = self.form
@@ -303,3 +363,21 @@ If Notion refuses a value, the field says why and nothing you typed is lost.
             ),
             answered,
         )
+
+
+def _same_parent(found: Mapping[str, Any], sent: Mapping[str, Any]) -> bool:
+    """Whether a page's parent is the one a create request named (ids in any dash form)."""
+    kind = str(found.get("type") or "")
+    if kind == "workspace":
+        return "workspace" in sent or sent.get("type") == "workspace"
+    wanted = sent.get(kind)
+    return isinstance(wanted, str) and wanted.replace("-", "") == str(found.get(kind)).replace(
+        "-", ""
+    )
+
+
+def _created_at(page: Mapping[str, Any]) -> datetime | None:
+    try:
+        return parse_time(str(page.get("created_time") or ""))
+    except ValueError:
+        return None
