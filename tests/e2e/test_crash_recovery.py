@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from alloy_tui.drafts import Draft
+from tests.e2e.polling import poll_until
 from tests.e2e.test_tmux import COLUMNS, EXECUTABLE, LINES, Tmux
 
 pytestmark = pytest.mark.e2e
@@ -48,13 +48,10 @@ def term(isolated_dirs: dict[str, Path]) -> Iterator[Tmux]:
 
 
 def _wait_for_file(folder: Path, timeout: float = 20) -> Path:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = sorted(folder.glob("**/drafts/*.json"))
-        if found:
-            return found[0]
-        time.sleep(0.1)  # polling another process's file: there is nothing to await
-    raise AssertionError(f"no draft file appeared under {folder}")
+    found = poll_until(
+        lambda: sorted(folder.glob("**/drafts/*.json")), f"a draft file under {folder}", timeout
+    )
+    return found[0]
 
 
 def test_kill_9_while_typing_then_the_draft_comes_back(
@@ -75,11 +72,13 @@ def test_kill_9_while_typing_then_the_draft_comes_back(
     term.wait_for(lambda s: "Crash-proof words" in s, "the typed text")
 
     draft_file = _wait_for_file(isolated_dirs["state"])
-    deadline = time.monotonic() + 20
-    draft = Draft.from_json(draft_file.read_text(encoding="utf-8"))
-    while TYPED not in (draft.body_markdown or "") and time.monotonic() < deadline:
-        time.sleep(0.1)  # the debounce writes the last keystrokes a moment later
+
+    # The debounce writes the last keystrokes a moment after the first draft appears.
+    def complete_draft() -> Draft | None:
         draft = Draft.from_json(draft_file.read_text(encoding="utf-8"))
+        return draft if TYPED in (draft.body_markdown or "") else None
+
+    draft = poll_until(complete_draft, "the draft to hold every keystroke", 20)
     assert draft.body_markdown is not None and draft.body_markdown.startswith(TYPED)
     assert (draft_file.stat().st_mode & 0o777) == 0o600
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.e2e.polling import poll_until
 
 pytestmark = pytest.mark.e2e
 
@@ -49,14 +50,18 @@ class Tmux:
 
     def wait_for(self, condition: Callable[[str], bool], what: str, timeout: float = 30) -> str:
         """Poll the screen (bounded, short polls) until `condition` holds."""
-        deadline = time.monotonic() + timeout
-        screen = ""
-        while time.monotonic() < deadline:
-            screen = self.screen()
-            if condition(screen):
-                return screen
-            time.sleep(0.1)  # polling an external process: there is nothing to await
-        raise AssertionError(f"timed out waiting for {what}; the screen was:\n{screen}")
+        last = [""]
+
+        def check() -> str | None:
+            last[0] = self.screen()
+            return last[0] if condition(last[0]) else None
+
+        try:
+            return poll_until(check, what, timeout)
+        except AssertionError:
+            raise AssertionError(
+                f"timed out waiting for {what}; the screen was:\n{last[0]}"
+            ) from None
 
 
 @pytest.fixture
