@@ -42,6 +42,7 @@ from alloy_tui.sandbox.query import (
     evaluate_formula,
     find_property,
     formula_result,
+    invalid_message,
     parse_date,
 )
 from alloy_tui.sandbox.store import Store
@@ -259,9 +260,7 @@ def validation(message: str) -> NotionError:
 
 def invalid(path: str, expectation: str, value: Any) -> NotionError:
     shown = "undefined" if value is _UNDEFINED else describe(value)
-    return validation(
-        f"body failed validation: {path} should be {expectation}, instead was `{shown}`."
-    )
+    return validation(invalid_message(path, expectation, shown))
 
 
 def not_found(kind: str, object_id: str) -> NotionError:

@@ -42,11 +42,13 @@ def describe(value: Any) -> str:
     return text
 
 
-def invalid(path: str, expectation: str, value: Any) -> QueryError:
+def invalid_message(path: str, expectation: str, shown: str) -> str:
     """Notion's wording: 'body failed validation: <path> should be <x>, instead was `<v>`.'"""
-    return QueryError(
-        f"body failed validation: {path} should be {expectation}, instead was `{describe(value)}`."
-    )
+    return f"body failed validation: {path} should be {expectation}, instead was `{shown}`."
+
+
+def invalid(path: str, expectation: str, value: Any) -> QueryError:
+    return QueryError(invalid_message(path, expectation, describe(value)))
 
 
 class RowValues(Protocol):

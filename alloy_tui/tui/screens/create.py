@@ -224,6 +224,11 @@ If Notion refuses a value, the field says why and nothing you typed is lost.
 
     # ---- create ------------------------------------------------------------------------
 
+    @property
+    def _title_name(self) -> str:
+        """The schema's title property (a page outside a database calls it "title")."""
+        return next((p.name for p in self.schema if p.type == "title"), "title")
+
     @on(Button.Pressed, "#create")
     def action_create(self) -> None:
         form = self.form
@@ -240,7 +245,7 @@ If Notion refuses a value, the field says why and nothing you typed is lost.
             self.notify("Fix the marked fields before creating the page.", severity="error")
             return
         form.show_errors({})
-        title_name = next((p.name for p in self.schema if p.type == "title"), "title")
+        title_name = self._title_name
         properties.setdefault(title_name, {"title": []})
         self.create(dict(self.parent_request), properties)
 
@@ -283,7 +288,7 @@ If Notion refuses a value, the field says why and nothing you typed is lost.
     ) -> dict[str, Any] | None:
         """After a create whose answer was lost: the page, if Notion made it, else None (and
         the form says whether sending it again is safe)."""
-        title_name = next((p.name for p in self.schema if p.type == "title"), "title")
+        title_name = self._title_name
         title = plain_text((properties.get(title_name) or {}).get("title"))
         since = started.replace(second=0, microsecond=0)  # Notion's times are per minute
         try:
