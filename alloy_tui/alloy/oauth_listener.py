@@ -21,8 +21,12 @@ MAX_HEADER_BYTES: Final = 32 * 1024
 MAX_HEADERS: Final = 100
 MAX_QUERY_FIELDS: Final = 32
 MAX_CODE_LENGTH: Final = 4096
-MAX_CONNECTIONS: Final = 16
-READ_TIMEOUT: Final = 10.0
+# Connections held at once. Each is served on its own, so idle ones never delay another; at the
+# cap the oldest idle one is dropped to make room, so a flood of idle clients (or a browser's
+# preconnects) can never keep the real callback out.
+MAX_CONNECTIONS: Final = 64
+READ_TIMEOUT: Final = 5.0  # per connection: a whole request head within this, or it is closed
+ANSWER_TIMEOUT: Final = 2.0  # writing a page (a few hundred bytes) to a client that never reads
 _DRAIN_BODY_LIMIT: Final = 64 * 1024
 
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
@@ -156,6 +160,13 @@ class _BadRequest(Exception):
     pass
 
 
+@dataclass
+class _Connection:
+    writer: asyncio.StreamWriter
+    idle: bool = True
+    """Until a whole request head has arrived; an idle connection is the first to be dropped."""
+
+
 @dataclass(frozen=True)
 class _Request:
     method: str
@@ -206,6 +217,9 @@ class OAuthListener:
         self._result: asyncio.Future[CallbackResult] | None = None
         self._deadline_at: float | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        # Connections counted against the cap, oldest first; and every handler still running
+        # (including dropped ones that are finishing), which close() waits for.
+        self._connections: dict[asyncio.Task[None], _Connection] = {}
         self._handlers: set[asyncio.Task[None]] = set()
         self._closed = False
         self.port = self._requested_port
@@ -296,6 +310,7 @@ class OAuthListener:
         server, self._server = self._server, None
         if server is not None:
             server.close()
+        self._connections.clear()
         handlers = list(self._handlers)
         for task in handlers:
             task.cancel()
@@ -321,36 +336,58 @@ class OAuthListener:
     async def _on_connection(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
+        """One connection, in its own task (asyncio.start_server). Nothing may escape this:
+        asyncio prints whatever does ("Unhandled exception in client_connected_cb") on the
+        user's terminal, and a client can make the socket fail in any way at any moment."""
         task = asyncio.current_task()
-        if task is None or self._closed or len(self._handlers) >= MAX_CONNECTIONS:
-            writer.close()
-            return
-        self._handlers.add(task)
         try:
-            await self._serve(reader, writer)
-        except (ConnectionError, asyncio.IncompleteReadError, TimeoutError):
-            pass  # the client went away or was too slow: nothing to answer
+            if task is None or self._closed:
+                return
+            if len(self._connections) >= MAX_CONNECTIONS:
+                self._drop_one()
+            connection = _Connection(writer)
+            self._connections[task] = connection
+            self._handlers.add(task)
+            await self._serve(reader, writer, connection)
         except asyncio.CancelledError:
-            # close() ends open connections. asyncio's stream protocol logs a handler task that
-            # ends cancelled as an error, so end normally when the cancel was ours.
-            if not self._closed:
-                raise
+            # close() or _drop_one() ended it. Python 3.11's stream protocol reports a handler
+            # task that ends cancelled as an error, and nobody awaits this task: end normally.
+            pass
+        except Exception:  # noqa: S110 - a reset, a stall, garbage: nothing to answer or report
+            pass
         finally:
-            self._handlers.discard(task)
-            writer.close()  # still sends a page already written before closing
-            with contextlib.suppress(ConnectionError, TimeoutError, asyncio.CancelledError):
-                async with asyncio.timeout(1.0):
-                    await writer.wait_closed()
+            if task is not None:
+                self._connections.pop(task, None)
+                self._handlers.discard(task)
+            await _close_quietly(writer)  # still sends a page already written before closing
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def _drop_one(self) -> None:
+        """Make room at the cap: drop the oldest connection that has not sent a whole request
+        head (idle or stalled); if every one has, the oldest of them (already answered)."""
+        victim = next((t for t, c in self._connections.items() if c.idle), None)
+        if victim is None:
+            victim = next(iter(self._connections))
+        connection = self._connections.pop(victim)
+        with contextlib.suppress(Exception):
+            connection.writer.transport.abort()
+        victim.cancel()
+
+    async def _serve(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        connection: _Connection,
+    ) -> None:
         try:
             async with asyncio.timeout(self._read_timeout):
                 request = await _read_request(reader)
         except _BadRequest:
-            await _respond(writer, "bad_request")
-            await _linger(reader, writer)
-            return
-        await _respond(writer, self._route(request))
+            page = "bad_request"
+        else:
+            page = self._route(request)
+        connection.idle = False
+        async with asyncio.timeout(ANSWER_TIMEOUT):
+            await _respond(writer, page)
         await _linger(reader, writer)
 
     def _route(self, request: _Request) -> str:
@@ -432,16 +469,25 @@ class OAuthListener:
 async def _linger(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     """Half-close, then discard what the client still sends (a body, an oversized line), so
     closing with unread input does not reset the connection before the client reads our page."""
-    if writer.can_write_eof():
-        writer.write_eof()
     discarded = 0
-    with contextlib.suppress(ConnectionError, TimeoutError, asyncio.LimitOverrunError):
+    # OSError covers a reset peer: shutdown() then fails with ENOTCONN, reads with ECONNRESET.
+    with contextlib.suppress(OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+        if writer.can_write_eof():
+            writer.write_eof()
         async with asyncio.timeout(1.0):
             while discarded < _DRAIN_BODY_LIMIT:
                 chunk = await reader.read(4096)
                 if not chunk:
                     break
                 discarded += len(chunk)
+
+
+async def _close_quietly(writer: asyncio.StreamWriter) -> None:
+    """Close a connection whatever state it is in, reporting nothing; at most a second."""
+    with contextlib.suppress(Exception, asyncio.CancelledError):
+        writer.close()
+        async with asyncio.timeout(1.0):
+            await writer.wait_closed()
 
 
 async def _read_line(reader: asyncio.StreamReader, limit: int) -> bytes:
@@ -470,13 +516,14 @@ async def _read_request(reader: asyncio.StreamReader) -> _Request:
     if any(b < 0x21 or b > 0x7E for b in target):
         raise _BadRequest("bad target")
     headers: dict[str, list[str]] = {}
-    total = 0
+    total = count = 0
     while True:
         raw = await _read_line(reader, MAX_HEADER_BYTES)
         if not raw:
             break
         total += len(raw) + 2
-        if total > MAX_HEADER_BYTES or sum(map(len, headers.values())) >= MAX_HEADERS:
+        count += 1
+        if total > MAX_HEADER_BYTES or count > MAX_HEADERS:
             raise _BadRequest("headers too large")
         name, sep, value = raw.partition(b":")
         if not sep or not _TOKEN.fullmatch(name):  # also rejects obsolete line folding

@@ -306,6 +306,56 @@ async def test_an_absolute_form_target_is_400(listener: OAuthListener) -> None:
     await assert_still_waiting_then_succeeds(listener)
 
 
+@pytest.mark.parametrize(
+    "hosts",
+    [
+        pytest.param(["127.0.0.1:{port}", "127.0.0.1:{port}"], id="same-twice"),
+        pytest.param(["127.0.0.1:{port}", "evil.example"], id="loopback-then-foreign"),
+        pytest.param(["evil.example", "127.0.0.1:{port}"], id="foreign-then-loopback"),
+        pytest.param(["127.0.0.1:{port}", "localhost:{port}"], id="both-loopback-names"),
+        pytest.param(["127.0.0.1:{port}, evil.example"], id="comma-list"),
+    ],
+)
+async def test_duplicate_host_headers_are_403(listener: OAuthListener, hosts: list[str]) -> None:
+    names = ["Host", "HOST", "host"]
+    head = "".join(
+        f"{names[i % 3]}: {host.format(port=listener.port)}\r\n" for i, host in enumerate(hosts)
+    )
+    request = f"GET {callback_path(listener, 'code=evil')} HTTP/1.1\r\n{head}\r\n".encode()
+    status, headers, body = await raw_request(listener.port, request)
+    assert status == 403
+    assert_fixed_page(headers, body)
+    await assert_still_waiting_then_succeeds(listener)
+
+
+async def test_a_repeated_request_line_is_400(listener: OAuthListener) -> None:
+    line = f"GET {callback_path(listener, 'code=evil')} HTTP/1.1\r\n"
+    request = f"{line}{line}Host: 127.0.0.1:{listener.port}\r\n\r\n".encode()
+    status, headers, body = await raw_request(listener.port, request)
+    assert status == 400
+    assert_fixed_page(headers, body)
+    await assert_still_waiting_then_succeeds(listener)
+
+
+@pytest.mark.parametrize(("count", "expected"), [(100, 200), (101, 400), (5000, 400)])
+async def test_more_than_100_header_lines_are_400(
+    listener: OAuthListener, count: int, expected: int
+) -> None:
+    # Host plus `count - 1` others, some of them repeats of one name.
+    others = "".join(f"X-{i % 7}: y\r\n" for i in range(count - 1))
+    request = (
+        f"GET {callback_path(listener, 'code=counted')} HTTP/1.1\r\n"
+        f"Host: 127.0.0.1:{listener.port}\r\n{others}\r\n"
+    ).encode()
+    status, headers, body = await raw_request(listener.port, request)
+    assert status == expected
+    assert_fixed_page(headers, body)
+    if expected == 200:
+        assert (await listener.wait()).code == "counted"
+    else:
+        await assert_still_waiting_then_succeeds(listener)
+
+
 async def test_missing_host_header_is_refused(listener: OAuthListener) -> None:
     status, _, _ = await raw_request(
         listener.port, f"GET {callback_path(listener, 'code=x')} HTTP/1.1\r\n\r\n".encode()
