@@ -155,6 +155,18 @@ class AppState:
         self.set_active(connection.id)
         return connection
 
+    async def approve_in_sandbox(self, oauth_url: str) -> None:
+        """Sandbox only: approve the OAuth link as if the user pressed Allow in a browser; the
+        running `connect` flow then finishes by itself. SandboxApprovalError if it cannot."""
+        from alloy_tui.alloy.sandbox_admin import SandboxApprovalError, approve_in_sandbox
+
+        if not self.sandbox:
+            raise SandboxApprovalError(
+                "Only the sandbox can approve a link without a browser.",
+                remedy="Open the link in a browser (y copies it).",
+            )
+        await approve_in_sandbox(self.client, oauth_url)
+
     async def delete_connection(self, connection_id: str) -> None:
         await self.client.delete_connection(connection_id)
         if self.active_connection is not None and self.active_connection.id == connection_id:

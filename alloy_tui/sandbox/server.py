@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import platformdirs
 import uvicorn
@@ -694,6 +694,66 @@ async def faults_clear(request: Request) -> Response:
     return JSONResponse(sandbox.faults.snapshot())
 
 
+def _approve(sandbox: Sandbox, body: Mapping[str, Any]) -> Response:
+    """Press Allow for a pending flow, found by its consent link or its state."""
+    url, state = body.get("oauthUrl"), body.get("state")
+    if url is not None and state is not None:
+        raise BadRequest("Send oauthUrl or state, not both.")
+    params: dict[str, str] = {}
+    if url is not None:
+        if not isinstance(url, str) or not url:
+            raise BadRequest("oauthUrl must be the consent link start_oauth answered.")
+        parts = urlsplit(url)
+        if parts.path != CONSENT_PATH:
+            raise BadRequest(f"oauthUrl is not the sandbox's consent page ({CONSENT_PATH}).")
+        params = {key: values[0] for key, values in parse_qs(parts.query).items()}
+        state = params.get("state")
+        if not state:
+            raise BadRequest("oauthUrl has no state parameter.")
+    elif state is None or state == "":
+        raise BadRequest("oauthUrl or state is required.")
+    elif not isinstance(state, str):
+        raise BadRequest(f"state must be a string, not {_json_type(state)}.")
+    try:
+        flow = sandbox.credentials.pending_flow(state)
+        if url is not None:
+            if params.get("client_id") != OAUTH_CLIENT_ID:
+                raise BadRequest("The link's client_id is not valid.")
+            if params.get("redirect_uri") != flow.redirect_uri:
+                raise BadRequest(
+                    "The link's redirect_uri does not match the one the connection was started"
+                    " with."
+                )
+            if params.get("response_type") != "code":
+                raise BadRequest("The link's response_type must be code.")
+        if flow.user_id != sandbox.config.user_id:
+            raise BadRequest(
+                f"User {flow.user_id} is not accessible with this API key.", "FORBIDDEN", 403
+            )
+        credential, code = sandbox.credentials.allow(flow)
+    except FlowError as exc:
+        # Unknown, already answered or expired: the consent page's own sentence.
+        raise BadRequest(str(exc), "INVALID_STATE") from None
+    target = consent.with_query(flow.redirect_uri, {"code": code, "state": flow.state})
+    return JSONResponse(
+        {"redirectUrl": target, "state": flow.state, "connectionId": credential.id},
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@alloy_endpoint
+async def oauth_approve(request: Request) -> Response:
+    """POST /__sandbox/oauth/approve {"oauthUrl": ...} or {"state": ...}: what pressing Allow
+    on the consent page does, for tests and browserless machines; only the sandbox's own key.
+
+    Answers where Allow would redirect (`redirectUrl`, with the code and the state); the caller
+    follows it to its OAuth listener, as a browser would, and the flow completes as usual."""
+    sandbox = _sandbox(request)
+    body = await _json_object(request)
+    _check_user(request, body.get("userId"))
+    return await run_in_threadpool(_approve, sandbox, body)
+
+
 @alloy_endpoint
 async def admin_reset(request: Request) -> Response:
     sandbox = _sandbox(request)
@@ -760,6 +820,7 @@ def create_app(config: SandboxConfig) -> Starlette:
         Route(f"{_ADMIN_PREFIX}/faults", faults_set, methods=["POST"]),
         Route(f"{_ADMIN_PREFIX}/faults", faults_clear, methods=["DELETE"]),
         Route(f"{_ADMIN_PREFIX}/reset", admin_reset, methods=["POST"]),
+        Route(f"{_ADMIN_PREFIX}/oauth/approve", oauth_approve, methods=["POST"]),
         Route(f"{_ADMIN_PREFIX}/health", health, methods=["GET"]),
     ]
     app = Starlette(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -11,8 +12,13 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
+from alloy_tui.alloy.client import AlloyClient, ClientOptions, make_http
+from alloy_tui.alloy.connect import ConnectEvent
+from alloy_tui.alloy.sandbox_admin import SandboxApprovalError
+from alloy_tui.config import load_settings
 from alloy_tui.sandbox.defaults import DEFAULT_API_KEY, DEFAULT_USER_ID, SEED_CONNECTION_ID
 from alloy_tui.sandbox.server import CONSENT_PATH, OAUTH_CLIENT_ID, SandboxServer
+from alloy_tui.state import AppState
 
 AUTH = {"Authorization": f"Bearer {DEFAULT_API_KEY}", "x-api-version": "2025-09"}
 REDIRECT = "http://127.0.0.1:53682/oauth/callback"
@@ -367,3 +373,199 @@ def test_new_connection_can_execute_actions_and_be_deleted(client: httpx.Client)
     )
     assert gone.status_code == 400
     assert gone.json() == {"error": {"code": "INVALID_INPUT", "message": "Credential not found"}}
+
+
+# The admin approval: what Allow does, for the sandbox's own key, without a browser ---------
+
+APPROVE = "/__sandbox/oauth/approve"
+
+
+def state_of(oauth_url: str) -> str:
+    return parse_qs(urlsplit(oauth_url).query)["state"][0]
+
+
+def approve_params(response: httpx.Response) -> dict[str, list[str]]:
+    assert response.status_code == 200, response.text
+    location = urlsplit(response.json()["redirectUrl"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == REDIRECT
+    return parse_qs(location.query)
+
+
+@pytest.mark.parametrize("by", ["oauthUrl", "state"])
+def test_admin_approve_answers_where_allow_redirects(client: httpx.Client, by: str) -> None:
+    started = start_flow(client)
+    key = started["oauthUrl"] if by == "oauthUrl" else state_of(started["oauthUrl"])
+    response = client.post(APPROVE, json={by: key})
+    assert response.headers["cache-control"] == "no-store"
+    params = approve_params(response)
+    assert params["state"] == [state_of(started["oauthUrl"])]
+    assert response.json()["connectionId"] == started["credentialId"]
+    # Stored before the redirect, as with Allow; the code exchanges once, as with Allow.
+    assert all(ids[0] == started["credentialId"] for ids in listed_ids(client))
+    exchanged = client.post(
+        "/connectors/notion/credentials/callback",
+        json={"code": params["code"][0], "userId": DEFAULT_USER_ID},
+    )
+    assert exchanged.status_code == 200
+    assert exchanged.json()["connectionId"] == started["credentialId"]
+    # The flow is answered: neither the consent page nor a second approval can reopen it.
+    assert client.get(started["oauthUrl"]).status_code == 400
+    again = client.post(APPROVE, json={by: key})
+    assert again.status_code == 400
+    assert again.json()["error"] == {
+        "code": "INVALID_STATE",
+        "message": "This authorization request has already been answered.",
+    }
+
+
+def test_admin_approve_needs_the_sandbox_key_and_its_user(
+    server: SandboxServer, sandbox_factory: Callable[..., SandboxServer], client: httpx.Client
+) -> None:
+    started = start_flow(client)
+    body = {"oauthUrl": started["oauthUrl"]}
+    # Another sandbox, another user with a key of their own: valid there, not here.
+    other = sandbox_factory(rate_limit=False, api_key="sk_sandbox_other", user_id="user-other")
+    theirs = {"Authorization": "Bearer sk_sandbox_other", "x-alloy-userid": "user-other"}
+    with httpx.Client(base_url=other.base_url, headers=theirs) as there:
+        assert there.get("/credentials").status_code == 200
+    with httpx.Client(base_url=server.base_url) as anonymous:
+        assert anonymous.post(APPROVE, json=body).status_code == 401
+        for auth in ("sk_not_the_key", "sk_sandbox_other", f"{DEFAULT_API_KEY}x"):
+            header = {"Authorization": f"Bearer {auth}"}
+            refused = anonymous.post(APPROVE, json=body, headers=header)
+            assert refused.status_code == 401, auth
+            assert refused.json()["error"]["code"] == "UNAUTHORIZED"
+        basic = {"Authorization": f"Basic {DEFAULT_API_KEY}"}  # the right key, the wrong scheme
+        assert anonymous.post(APPROVE, json=body, headers=basic).status_code == 401
+        # The right key speaking for another user is refused too.
+        for header, payload in (
+            ({"x-alloy-userid": "user-other"}, body),
+            ({}, {**body, "userId": "user-other"}),
+        ):
+            forbidden = anonymous.post(APPROVE, json=payload, headers={**AUTH, **header})
+            assert forbidden.status_code == 403
+            assert forbidden.json()["error"]["code"] == "FORBIDDEN"
+    # Nothing was approved: the flow is still open, and the right key approves it.
+    assert client.get(started["oauthUrl"]).status_code == 200
+    assert "code" in approve_params(client.post(APPROVE, json=body))
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"state": "no-such-state"}, "This authorization link is not valid."),
+        ({}, "oauthUrl or state is required."),
+        ({"state": 7}, "state must be a string, not a number."),
+        ({"oauthUrl": "http://127.0.0.1/elsewhere?state=x"}, "oauthUrl is not the sandbox's"),
+        ({"oauthUrl": f"http://127.0.0.1{CONSENT_PATH}?client_id=x"}, "oauthUrl has no state"),
+    ],
+)
+def test_admin_approve_refuses_what_it_cannot_approve(
+    client: httpx.Client, body: dict[str, object], message: str
+) -> None:
+    response = client.post(APPROVE, json=body)
+    assert response.status_code == 400
+    assert response.json()["error"]["message"].startswith(message)
+
+
+def test_admin_approve_checks_the_link_like_the_consent_page(
+    client: httpx.Client, clock: FakeClock
+) -> None:
+    started = start_flow(client)
+    url = started["oauthUrl"]
+    tampered = {
+        "redirect_uri": url.replace("53682", "53683"),
+        "client_id": url.replace(OAUTH_CLIENT_ID, "not-the-client"),
+        "response_type": url.replace("response_type=code", "response_type=token"),
+    }
+    for name, link in tampered.items():
+        response = client.post(APPROVE, json={"oauthUrl": link})
+        assert response.status_code == 400, name
+        assert name in response.json()["error"]["message"]
+    both = client.post(APPROVE, json={"oauthUrl": url, "state": state_of(url)})
+    assert both.json()["error"]["message"] == "Send oauthUrl or state, not both."
+    clock.advance(hours=2)
+    expired = client.post(APPROVE, json={"oauthUrl": url})
+    assert expired.status_code == 400
+    assert "expired" in expired.json()["error"]["message"]
+    assert listed_ids(client)[0] == [SEED_CONNECTION_ID]
+
+
+def test_admin_approve_is_not_subject_to_faults(client: httpx.Client) -> None:
+    started = start_flow(client)
+    rule = {"kind": "status", "status": 500}
+    assert client.post("/__sandbox/faults", json={"rules": [rule]}).status_code == 200
+    assert client.get("/connectors").status_code == 500
+    assert "code" in approve_params(client.post(APPROVE, json={"oauthUrl": started["oauthUrl"]}))
+
+
+# The client side: AppState.approve_in_sandbox, with no UI ----------------------------------
+
+
+def sandbox_state(server: SandboxServer, *, sandbox: bool = True) -> AppState:
+    settings = load_settings(use_cwd_env=False).with_overrides(
+        source="test",
+        base_url=server.base_url,
+        api_key=server.config.api_key,
+        user_id=server.config.user_id,
+        redirect_uri="http://127.0.0.1:0/oauth/callback",
+        sandbox=sandbox,
+    )
+    client = AlloyClient(
+        make_http(),
+        base_url=settings.base_url,
+        api_key=settings.api_key,
+        user_id=settings.user_id,
+        options=ClientOptions(rate_limit=False, max_attempts=1),
+    )
+    return AppState(settings, client)
+
+
+async def test_state_approves_and_the_connect_flow_finishes(server: SandboxServer) -> None:
+    state = sandbox_state(server)
+    urls: asyncio.Queue[str] = asyncio.Queue()
+
+    def on_event(event: ConnectEvent) -> None:
+        if event.url:
+            urls.put_nowait(event.url)
+
+    try:
+        flow = asyncio.create_task(state.connect(on_event))
+        url = await asyncio.wait_for(urls.get(), 10)
+        await state.approve_in_sandbox(url)
+        connection = await asyncio.wait_for(flow, 10)
+        assert state.active_connection is not None
+        assert state.active_connection.id == connection.id != SEED_CONNECTION_ID
+        approvals = [r for r in state.log.records() if r.url.endswith(APPROVE)]
+        assert len(approvals) == 1 and approvals[0].status == 200
+        # The API key travels in the header only, and the log never shows it.
+        assert DEFAULT_API_KEY not in repr(approvals[0])
+    finally:
+        await state.aclose()
+
+
+async def test_state_says_why_it_cannot_approve(server: SandboxServer) -> None:
+    state = sandbox_state(server)
+    started = await state.client.start_oauth("notion", REDIRECT)
+    try:
+        stale = started.oauth_url.replace("state=", "state=stale")
+        with pytest.raises(SandboxApprovalError) as unknown:
+            await state.approve_in_sandbox(stale)
+        assert unknown.value.sentence == (
+            "The sandbox did not approve the link: This authorization link is not valid."
+        )
+        elsewhere = started.oauth_url.replace(server.base_url, "https://example.com")
+        with pytest.raises(SandboxApprovalError, match="not on the sandbox"):
+            await state.approve_in_sandbox(elsewhere)
+        # Nothing was approved on the way: the flow is still open.
+        assert (await state.client.http.get(started.oauth_url)).status_code == 200
+    finally:
+        await state.aclose()
+
+    production = sandbox_state(server, sandbox=False)
+    try:
+        with pytest.raises(SandboxApprovalError, match="Only the sandbox"):
+            await production.approve_in_sandbox(started.oauth_url)
+        assert not [r for r in production.log.records() if r.url.endswith(APPROVE)]
+    finally:
+        await production.aclose()

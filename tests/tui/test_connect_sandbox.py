@@ -1,4 +1,5 @@
-"""Connecting in the sandbox without a browser: `a` plays the browser's part end to end."""
+"""Connecting in the sandbox without a browser: `a` approves through the sandbox's admin route
+(state.approve_in_sandbox) and follows its redirect to the listener, end to end."""
 
 from __future__ import annotations
 
@@ -8,11 +9,9 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import Button
 
-from alloy_tui.sandbox import consent
-from alloy_tui.sandbox.defaults import SEED_WORKSPACE_NAME
 from alloy_tui.sandbox.server import SandboxServer
 from alloy_tui.tui.app import AlloyApp, make_app
-from alloy_tui.tui.modals.connect import ConnectModal, parse_consent_page
+from alloy_tui.tui.modals.connect import ConnectModal
 from alloy_tui.tui.screens.connections import ConnectionsScreen
 from tests.tui.conftest import SIZE, build_app, settle, wait_until
 
@@ -45,7 +44,8 @@ async def test_a_approves_on_the_consent_page_and_connects(
         assert app.state.active_connection is not None
         assert app.state.active_connection.id == new_id
         assert not [w for w in app.workers if w.group == "oauth" and not w.is_finished]
-        # The browser's part never sends the API key: no logged call went to the consent page.
+        # The approval is one logged API call; nothing went to the consent page itself.
+        assert [r for r in app.state.log.records() if r.url.endswith("/__sandbox/oauth/approve")]
         assert not [r for r in app.state.log.records() if "/oauth/authorize" in r.url]
 
 
@@ -106,25 +106,3 @@ async def test_outside_the_sandbox_there_is_no_approve_key(sandbox: SandboxServe
         assert len(app.state.connections) == before
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, ConnectionsScreen))
-
-
-def test_the_parser_reads_the_sandbox_consent_form() -> None:
-    html = consent.render_consent(
-        action="/v1/oauth/authorize",
-        state="st&ate",
-        csrf="tok<en>",
-        workspace_name=SEED_WORKSPACE_NAME,
-        pages=[consent.PageChoice("p1", "Roadmap", "🗺"), consent.PageChoice("p2", "", "")],
-    )
-    form = parse_consent_page(html)
-    assert form.action == "/v1/oauth/authorize"
-    assert ("state", "st&ate") in form.fields
-    assert ("csrf", "tok<en>") in form.fields
-    assert [value for name, value in form.fields if name == "pages"] == ["p1", "p2"]
-    assert form.allow == ("decision", "allow")
-
-
-def test_the_parser_reads_a_problem_page() -> None:
-    form = parse_consent_page(consent.render_problem("This authorization link has expired."))
-    assert form.allow is None
-    assert form.problem == "This authorization link has expired."

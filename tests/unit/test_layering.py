@@ -1,20 +1,28 @@
-"""The backend packages never import Textual or the TUI; the sandbox never imports the client."""
+"""The backend packages never import Textual or the TUI; the sandbox never imports the client.
+
+These check what is loaded at run time; `make contracts` (import-linter, [tool.importlinter] in
+pyproject.toml) checks the import graph itself, including tui/'s own imports."""
 
 from __future__ import annotations
 
 import json
+import pkgutil
 import subprocess
 import sys
 
 import pytest
 
-BACKEND = [
-    "alloy_tui.notion",
-    "alloy_tui.config",
-    "alloy_tui.state",
-    "alloy_tui.alloy",
-    "alloy_tui.sandbox",
-]
+import alloy_tui
+
+UI = {"tui", "cli", "__main__"}
+"""The only top-level modules that may load Textual: the UI and the entry points into it."""
+
+BACKEND = sorted(
+    f"alloy_tui.{info.name}"
+    for info in pkgutil.iter_modules(alloy_tui.__path__)
+    if info.name not in UI
+)
+"""Everything else (alloy, notion, sandbox, state, config, drafts, and any module added later)."""
 
 
 def _modules_after_import(module: str) -> set[str]:
@@ -37,6 +45,11 @@ def test_backend_never_imports_textual(module: str) -> None:
     loaded = _modules_after_import(module)
     assert not {m for m in loaded if m == "textual" or m.startswith("textual.")}
     assert not {m for m in loaded if m.startswith("alloy_tui.tui")}
+
+
+def test_the_backend_list_finds_the_known_modules() -> None:
+    known = {"alloy", "notion", "sandbox", "state", "config", "drafts"}
+    assert {f"alloy_tui.{name}" for name in known} <= set(BACKEND)
 
 
 def test_sandbox_never_imports_the_client() -> None:

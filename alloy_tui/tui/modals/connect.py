@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
-from typing import ClassVar, Final
-from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
+from typing import ClassVar
 
-import httpx
 from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -19,6 +15,7 @@ from textual.timer import Timer
 from textual.widgets import Button, Footer, Label, Static
 
 from alloy_tui.alloy.connect import ConnectEvent
+from alloy_tui.alloy.sandbox_admin import SandboxApprovalError
 from alloy_tui.tui.app import AlloyApp
 from alloy_tui.tui.messages import ConnectFinished, ConnectProgress, ConnectUpdate
 
@@ -176,7 +173,7 @@ this attempt knows. The new connection then becomes the active one.
 
     @on(Button.Pressed, "#approve")
     def action_approve(self) -> None:
-        """Play the browser's part against the sandbox: open the consent page, press Allow."""
+        """Play the browser's part against the sandbox: press Allow, go back to the listener."""
         if not self.sandbox or self.url is None or self.approving or self.finished is not None:
             return
         self.approving = True
@@ -186,11 +183,9 @@ this attempt knows. The new connection then becomes the active one.
     async def approve(self, url: str) -> None:
         status = self.query_one("#connect-status", Static)
         status.remove_class("-error")
-        status.update("Approving on the sandbox's consent page…")
+        status.update("Approving in the sandbox…")
         try:
-            await approve_in_sandbox(
-                self.app.state.client.http, url, self.app.state.client.base_url
-            )
+            await self.app.state.approve_in_sandbox(url)
         except SandboxApprovalError as error:
             self.approving = False
             if self.finished is None and self.is_attached:
@@ -238,161 +233,3 @@ _DEFAULT_MESSAGES = {
     "listing": "Looking up the new connection…",
     "done": "Connected.",
 }
-
-
-# ---- approving in the sandbox (the browser's part, for machines without one) ---------------
-
-APPROVE_TIMEOUT: Final = 10.0
-
-
-class SandboxApprovalError(Exception):
-    """Approving on the sandbox's consent page failed; says what happened and what to do."""
-
-    def __init__(
-        self, sentence: str, remedy: str = "Press a to try again, or open the link."
-    ) -> None:
-        super().__init__(sentence)
-        self.sentence = sentence
-        self.remedy = remedy
-
-
-@dataclass
-class ConsentForm:
-    """What a browser would submit from the consent page when the user presses Allow."""
-
-    action: str = ""
-    fields: list[tuple[str, str]] = field(default_factory=list)
-    allow: tuple[str, str] | None = None
-    problem: str = ""
-    """The page's own explanation when it shows an error instead of a form."""
-
-
-class _ConsentParser(HTMLParser):
-    """Reads the first POST form: hidden fields, checked boxes (the shared pages) and the
-    submit button whose value or label is Allow; or the problem page's sentence."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.form = ConsentForm()
-        self._in_form = False
-        self._done = False
-        self._button: tuple[str, str] | None = None
-        self._button_text: list[str] = []
-        self._in_problem = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name: value or "" for name, value in attrs}
-        if tag == "form" and not self._done and values.get("method", "get").lower() == "post":
-            self._in_form = True
-            self.form.action = values.get("action", "")
-        elif tag == "input" and self._in_form:
-            kind = values.get("type", "text").lower()
-            name = values.get("name", "")
-            if not name:
-                return
-            if kind == "hidden" or (kind == "checkbox" and "checked" in values):
-                self.form.fields.append((name, values.get("value", "on")))
-        elif tag == "button" and self._in_form:
-            self._button = (values.get("name", ""), values.get("value", ""))
-            self._button_text = []
-        elif tag == "p" and "sub" in values.get("class", "").split() and not self.form.problem:
-            self._in_problem = True
-
-    def handle_data(self, data: str) -> None:
-        if self._button is not None:
-            self._button_text.append(data)
-        if self._in_problem:
-            self.form.problem += data
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "button" and self._button is not None:
-            name, value = self._button
-            label = "".join(self._button_text).strip().lower()
-            if self.form.allow is None and (value.lower() == "allow" or label.startswith("allow")):
-                self.form.allow = (name, value)
-            self._button = None
-        elif tag == "form" and self._in_form:
-            self._in_form = False
-            self._done = True
-        elif tag == "p":
-            self._in_problem = False
-
-
-def parse_consent_page(html: str) -> ConsentForm:
-    parser = _ConsentParser()
-    parser.feed(html)
-    parser.close()
-    return parser.form
-
-
-def _same_place(url: str, base: str) -> bool:
-    a, b = urlsplit(url), urlsplit(base)
-    return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
-
-
-def _location(answer: httpx.Response, url: str) -> str | None:
-    if answer.is_redirect and answer.headers.get("location"):
-        return urljoin(url, answer.headers["location"])
-    return None
-
-
-def _problem(answer: httpx.Response) -> str:
-    problem = parse_consent_page(answer.text).problem.strip()
-    return problem or f"The sandbox's consent page answered HTTP {answer.status_code}."
-
-
-async def approve_in_sandbox(http: httpx.AsyncClient, oauth_url: str, sandbox_url: str) -> None:
-    """Do what a browser does with the OAuth link: open the sandbox's consent page, submit
-    Allow (with its CSRF token and every page it offers), and follow the redirect to the app's
-    loopback listener, which then finishes the flow as usual.
-
-    Only a link on the sandbox itself is followed, and only a redirect to the listener the
-    link names; `http` sends no credentials (the API key is added per API call, not here).
-    Raises SandboxApprovalError."""
-    if not _same_place(oauth_url, sandbox_url):
-        raise SandboxApprovalError(
-            "The authorization link is not on the sandbox, so it cannot be approved here.",
-            "Open the link in a browser instead (y copies it).",
-        )
-    redirect_uri = (parse_qs(urlsplit(oauth_url).query).get("redirect_uri") or [""])[0]
-    if not redirect_uri:
-        raise SandboxApprovalError("The authorization link names no redirect URI.")
-    try:
-        answer = await http.get(oauth_url, timeout=APPROVE_TIMEOUT)
-        target = _location(answer, oauth_url)  # an auto-consent sandbox redirects at once
-        if target is None:
-            if answer.status_code != 200:
-                raise SandboxApprovalError(_problem(answer))
-            form = parse_consent_page(answer.text)
-            if form.allow is None:
-                raise SandboxApprovalError(
-                    form.problem.strip() or "The sandbox's consent page has no Allow button."
-                )
-            action = urljoin(oauth_url, form.action or oauth_url)
-            if not _same_place(action, sandbox_url):
-                raise SandboxApprovalError("The consent form posts outside the sandbox.")
-            fields = [*form.fields, form.allow] if form.allow[0] else form.fields
-            answer = await http.post(
-                action,
-                content=urlencode(fields).encode(),
-                headers={"Content-Type": "application/x-www-form-urlencoded"},
-                timeout=APPROVE_TIMEOUT,
-            )
-            target = _location(answer, action)
-            if target is None:
-                raise SandboxApprovalError(_problem(answer))
-        expected = urlsplit(redirect_uri)
-        landed = urlsplit(target)
-        if not _same_place(target, redirect_uri) or landed.path != expected.path:
-            raise SandboxApprovalError("The sandbox sent the approval somewhere unexpected.")
-        # The listener's answer is a page for the browser; the flow itself learns the result.
-        back = await http.get(target, timeout=APPROVE_TIMEOUT)
-    except httpx.HTTPError as error:
-        raise SandboxApprovalError(
-            f"Could not reach the sandbox or the app's listener ({type(error).__name__})."
-        ) from None
-    if back.status_code >= 400:
-        raise SandboxApprovalError(
-            f"The app's OAuth listener refused the approval (HTTP {back.status_code}).",
-            "Press r to start over.",
-        )
