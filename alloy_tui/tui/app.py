@@ -345,6 +345,46 @@ class AlloyApp(App[None]):
             else:
                 self.pop_screen()
 
+    async def action_quit(self) -> None:
+        """Ctrl+Q: quit at once, unless a screen holds unsaved edits; then ask (a page's draft
+        is written first, so it is offered back at the next start whatever the answer)."""
+        from alloy_tui.tui.screens.page import PageScreen
+
+        unsaved = self.unsaved_screens()
+        if not unsaved:
+            self.exit()
+            return
+        if isinstance(self.screen, ConfirmModal) and self.screen.id == "quit-confirm":
+            return  # already asking
+        pages = [screen for screen in unsaved if isinstance(screen, PageScreen)]
+        for page in pages:
+            page.flush_draft()
+        forms = len(unsaved) - len(pages)
+        kept = (
+            "They stay as drafts on disk and are offered back when you start alloy-tui again."
+            if pages
+            else ""
+        )
+        lost = "What is typed in the new-page form is lost." if forms else ""
+
+        def answered(quit_now: bool | None) -> None:
+            if quit_now:
+                self.exit()
+
+        modal = ConfirmModal(
+            "Quit with unsaved changes?",
+            " ".join(
+                part
+                for part in (f"{_unsaved_names(unsaved)} are not saved in Notion.", kept, lost)
+                if part
+            ),
+            confirm="Quit",
+            cancel="Stay",
+            danger=bool(forms),
+        )
+        modal.id = "quit-confirm"
+        self.push_screen(modal, answered)
+
     def action_connect(self) -> None:
         from alloy_tui.tui.modals.connect import ConnectModal
 

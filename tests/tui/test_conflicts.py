@@ -299,3 +299,30 @@ def test_snapshot_conflict_dialog(
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+async def test_a_second_writer_while_the_plan_preview_is_open_is_not_overwritten(
+    sandbox: SandboxServer, other: NotionAPI
+) -> None:
+    app = build_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        app = await started(pilot)
+        page_id = await page_with_body(app, "Preview race")
+        screen = await open_page(pilot, page_id)
+        await enter_edit_mode(pilot, screen)
+        await type_at_end_of_line(pilot, screen, 2, " (mine)")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, PlanPreviewModal))
+        # The colleague saves while the user reads the plan.
+        await their_block_edit(other, page_id, 2, "Gamma (theirs)")
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConflictModal))
+        assert requests_for(app, "update-a-block") == []
+        texts = [block_text(b) for b in await other.get_blocks_recursive(page_id)]
+        assert texts == ["Alpha", "Beta", "Gamma (theirs)"]
+        modal = app.screen
+        assert isinstance(modal, ConflictModal)
+        assert "-Gamma (theirs)" in str(modal.query_one("#conflict-diff").render())
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen and screen.dirty

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
 from rich.text import Text
@@ -15,28 +14,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
+from alloy_tui.editing import Conflict
+
 ConflictChoice = Literal["overwrite", "reload", "new_page"]
-
-
-@dataclass(frozen=True)
-class PropertyConflict:
-    name: str
-    server: str
-    yours: str
-
-
-@dataclass(frozen=True)
-class Conflict:
-    """What differs: the body (server Markdown vs yours) and/or properties."""
-
-    title: str
-    server_markdown: str | None = None
-    your_markdown: str | None = None
-    properties: Sequence[PropertyConflict] = field(default_factory=tuple)
-
-    @property
-    def body(self) -> bool:
-        return self.server_markdown is not None and self.your_markdown is not None
 
 
 def unified_diff(before: str, after: str, *, before_name: str, after_name: str) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -16,6 +16,7 @@ from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from alloy_tui.drafts import Draft, DraftStore, DraftWriteError
+from alloy_tui.editing import input_text
 from alloy_tui.notion.models import relative_time
 from alloy_tui.notion.values import display
 from alloy_tui.tui.modals.confirm import ConfirmModal
@@ -23,15 +24,6 @@ from alloy_tui.tui.modals.conflict import diff_text, unified_diff
 
 if TYPE_CHECKING:
     from alloy_tui.tui.app import AlloyApp
-
-
-def input_text(value: Any) -> str:
-    """An editor value (text, flag or list of names/ids) as one line."""
-    if isinstance(value, bool):
-        return "☑" if value else "☐"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return "" if value is None else str(value)
 
 
 def compare_text(draft: Draft) -> Text:
@@ -220,14 +212,13 @@ def draft_origin(app: AlloyApp) -> str:
 
 def offer_drafts(app: AlloyApp) -> None:
     """At start: offer the drafts of this Alloy left by a crash or a quit; report unreadable
-    draft files (they are left in place)."""
+    draft files (moved aside to <name>.corrupt by the store, so each is reported once)."""
     store = app.state.drafts
     origin = draft_origin(app)
     drafts = [d for d in store.list() if d.base_url == origin and not d.is_empty]
     for problem in store.problems:
         app.notify(
-            f"A draft file could not be read and was left as it is: {problem.path} "
-            f"({problem.reason}).",
+            problem.sentence,
             title="Drafts",
             severity="warning",
             timeout=10,

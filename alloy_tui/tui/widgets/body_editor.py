@@ -11,6 +11,8 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static, TextArea
 
+from alloy_tui.tui.widgets.text_input import typed_text
+
 PLACEHOLDER_LINE = re.compile(r"^\s*(?:<!--\s*notion:|⟦)")
 """A line that stands for a block Markdown cannot express (see notion/markdown.py)."""
 
@@ -29,6 +31,14 @@ class MarkdownArea(TextArea):
             event.prevent_default()
             event.stop()
             self.post_message(BodyEditor.Done())
+            return
+        text = typed_text(event)
+        if text is not None and not event.is_printable and not self.read_only:
+            # A joiner or mark typed on its own (Textual would drop it): keep it.
+            event.stop()
+            event.prevent_default()
+            start, end = self.selection
+            self._replace_via_keyboard(text, start, end)
             return
         await super()._on_key(event)
 

@@ -24,6 +24,7 @@ from alloy_tui.notion.values import (
     empty_editor_value,
     parse_value,
 )
+from alloy_tui.tui.widgets.text_input import TextInput
 
 TYPE_LABELS: dict[str, str] = {
     "title": "title",
@@ -88,9 +89,36 @@ def user_choices(users: Iterable[Mapping[str, Any]]) -> list[UserChoice]:
 
 
 class PropertyField(Vertical):
-    """A property's label, its editor widget (or read-only text) and its error line."""
+    """A property's label, its editor widget (or read-only text) and its error line.
+
+    In a form opened for viewing (`view_mode`), the field itself takes the focus and its editor
+    does not: single-letter keys stay commands, and Enter, `i` or a click edits the field (Esc
+    leaves the editor). Each change of value can be undone (Ctrl+Z or `u`), and `x` puts the
+    server's value back."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter,i", "edit", "Edit", id="property.edit", tooltip="Edit this field"),
+        Binding(
+            "escape",
+            "stop_editing",
+            "Done",
+            id="property.stop_editing",
+            tooltip="Leave the field's editor (the value stays)",
+        ),
+        Binding(
+            "ctrl+z,u",
+            "undo",
+            "Undo",
+            id="property.undo",
+            tooltip="Undo this field's last change",
+        ),
+        Binding(
+            "x",
+            "revert",
+            "Revert field",
+            id="property.revert",
+            tooltip="Put back the value Notion has",
+        ),
         Binding(
             "plus",
             "new_option",
@@ -130,8 +158,17 @@ class PropertyField(Vertical):
         users: Sequence[UserChoice] = (),
         names: Mapping[str, str] | None = None,
         id: str | None = None,
+        view_mode: bool = False,
     ) -> None:
         super().__init__(id=id, classes=f"property-field -type-{schema.type}")
+        self.view_mode = view_mode
+        self.can_focus = view_mode
+        self._editor: Widget | None = None
+        self._history: list[Any] = []
+        """Values before each change (for undo), oldest first."""
+        self._restoring = False
+        self._typing = False
+        self._last_value: Any = None
         self.schema = schema
         self.value_object: Mapping[str, Any] | None = value
         self.original: Any = (
@@ -202,7 +239,7 @@ class PropertyField(Vertical):
                 yield Static(self._relation_text(), classes="relation-value", markup=False)
                 yield Button("Link pages…", classes="relation-edit", compact=True)
         else:
-            yield Input(
+            yield TextInput(
                 value=str(original or ""),
                 placeholder=PLACEHOLDERS.get(kind, ""),
                 classes="property-editor",
@@ -236,8 +273,22 @@ class PropertyField(Vertical):
 
     @property
     def editor(self) -> Widget | None:
-        found = self.query(".property-editor")
-        return found.first() if found else None
+        if self._editor is None or self._editor.parent is None:
+            found = self.query(".property-editor")
+            self._editor = found.first() if found else None
+        return self._editor
+
+    def on_mount(self) -> None:
+        if self.view_mode:
+            for widget in self.query(".property-editor, .relation-edit"):
+                widget.can_focus = False
+        self._last_value = self.value
+
+    @property
+    def editing(self) -> bool:
+        """The field's editor has the focus."""
+        focused = self.screen.focused if self.is_mounted else None
+        return focused is not None and focused is not self and self in focused.ancestors
 
     @property
     def value(self) -> Any:
@@ -322,17 +373,125 @@ class PropertyField(Vertical):
     def relation_ids(self) -> list[str]:
         return list(self._relation_ids)
 
+    def name_of(self, object_id: str) -> str:
+        """A linked page's title (or a user's name) when known, else the id's start."""
+        return self._names.get(object_id, object_id[:8])
+
     def _relation_text(self) -> str:
         if not self._relation_ids:
             return "(no linked pages)"
         return ", ".join(self._names.get(i, "…") for i in self._relation_ids)
 
     def focus_editor(self) -> bool:
+        """Move the focus into the field's editor (in a view-mode form: start editing)."""
         target = self.query(".property-editor, .relation-edit")
-        if target and target.first().focusable:
-            target.first().focus()
+        if not target:
+            if self.view_mode:
+                self.focus()
+            return False
+        widget = target.first()
+        widget.can_focus = True
+        widget.focus()
+        self._typing = False  # the next keystroke starts a new undo step
+        return True
+
+    def stop_editing(self) -> None:
+        """Leave the editor: the field (not its editor) is focusable again."""
+        self._typing = False
+        if not self.view_mode:
+            return
+        for widget in self.query(".property-editor, .relation-edit"):
+            widget.can_focus = False
+
+    def action_edit(self) -> None:
+        if self.editing:
+            return
+        if self.schema.read_only:
+            self.notify(
+                f"{self.schema.name} is read-only: Notion computes it.", timeout=3, markup=False
+            )
+            return
+        editor = self.editor
+        if isinstance(editor, Checkbox):
+            editor.toggle()  # one key: a checkbox has nothing else to edit
+            return
+        if self.schema.type == "relation":
+            self.post_message(self.RelationRequested(self))
+            return
+        self.focus_editor()
+        if isinstance(editor, Select):
+            editor.action_show_overlay()
+
+    def action_stop_editing(self) -> None:
+        self.stop_editing()
+        self.focus()
+
+    def action_undo(self) -> None:
+        if not self._history:
+            self.notify(f"{self.schema.name}: nothing to undo.", timeout=2, markup=False)
+            return
+        self._put_back(self._history.pop())
+
+    def action_revert(self) -> None:
+        if not self.changed:
+            self.notify(f"{self.schema.name} already has Notion's value.", timeout=2, markup=False)
+            return
+        self.set_value(self.original)
+
+    def set_value(self, value: Any) -> bool:
+        """Show `value` (an editor value, as `value` gives it); the change can be undone.
+        False if the field cannot show it (read-only, or an option that no longer exists)."""
+        self._typing = False  # its own undo step
+        return self._set_editor_value(value)
+
+    def _put_back(self, value: Any) -> None:
+        self._restoring = True
+        try:
+            self._set_editor_value(value)
+        finally:
+            self._restoring = False
+        self._last_value = self.value
+
+    def _set_editor_value(self, value: Any) -> bool:
+        if self.schema.read_only:
+            return False
+        if self.schema.type == "relation":
+            self.set_relation([str(v) for v in value] if isinstance(value, list) else [])
             return True
-        return False
+        editor = self.editor
+        try:
+            if isinstance(editor, Checkbox):
+                editor.value = bool(value)
+            elif isinstance(editor, Select):
+                editor.value = str(value) if value else Select.NULL
+            elif isinstance(editor, SelectionList):
+                wanted = {str(v) for v in value} if isinstance(value, list) else set()
+                editor.deselect_all()
+                known = {
+                    str(editor.get_option_at_index(i).value) for i in range(editor.option_count)
+                }
+                for item in wanted & known:
+                    editor.select(item)
+                return wanted <= known
+            elif isinstance(editor, Input):
+                editor.value = "" if value is None else str(value)
+            else:
+                return False
+        except Exception:  # an option the schema no longer has: Textual refuses the value
+            return False
+        return True
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "new_option":
+            return self.schema.type == "multi_select" and not self.schema.read_only
+        if action in ("edit", "revert"):
+            # Typing in a text editor: these letters are text, not commands.
+            return self.view_mode and not self.editing
+        if action == "undo":
+            return self.view_mode and not (self.editing and isinstance(self.editor, Input))
+        if action == "stop_editing":
+            return self.view_mode and self.editing
+        return True
 
     # ---- events ----------------------------------------------------------------------
 
@@ -340,6 +499,15 @@ class PropertyField(Vertical):
         self.set_class(self.changed, "-dirty")
 
     def _on_editor_changed(self) -> None:
+        now = self.value
+        previous = self._last_value
+        if not self._restoring and previous != now:
+            # One undo step per visit to a text editor (not one per key), one per pick.
+            typing = isinstance(self.editor, Input) and self.editing
+            if not (typing and self._typing):
+                self._history.append(previous)
+            self._typing = typing
+        self._last_value = now
         if self.has_class("-error"):
             try:
                 self.request_value()
@@ -373,11 +541,6 @@ class PropertyField(Vertical):
                     editor.value = self._select_value
                 else:
                     editor.clear()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "new_option":
-            return self.schema.type == "multi_select" and not self.schema.read_only
-        return True
 
     def action_new_option(self) -> None:
         """+ in a multi-select: name a new option; it is ticked and created by Notion on save."""
@@ -449,12 +612,12 @@ class PropertyForm(Vertical):
     """Every property of a page (or a new page's writable ones), in schema order."""
 
     class Changed(Message):
-        """Some field changed; `dirty` says whether any field differs from the page."""
+        """A field's value changed (`field`); cheap to post on every keystroke."""
 
-        def __init__(self, form: PropertyForm, dirty: bool) -> None:
+        def __init__(self, form: PropertyForm, field: PropertyField) -> None:
             super().__init__()
             self.form = form
-            self.dirty = dirty
+            self.field = field
 
         @property
         def control(self) -> PropertyForm:
@@ -467,21 +630,29 @@ class PropertyForm(Vertical):
         *,
         users: Sequence[UserChoice] = (),
         id: str | None = None,
+        view_mode: bool = False,
     ) -> None:
         super().__init__(id=id, classes="property-form")
         self.schema = list(schema)
         self.values = dict(values)
         self._users = list(users)
+        self._fields = [
+            PropertyField(
+                prop,
+                self.values.get(prop.name),
+                users=self._users,
+                id=f"property-{index}",
+                view_mode=view_mode,
+            )
+            for index, prop in enumerate(self.schema)
+        ]
 
     def compose(self) -> ComposeResult:
-        for index, prop in enumerate(self.schema):
-            yield PropertyField(
-                prop, self.values.get(prop.name), users=self._users, id=f"property-{index}"
-            )
+        yield from self._fields
 
     @property
     def fields(self) -> list[PropertyField]:
-        return list(self.query(PropertyField))
+        return list(self._fields)
 
     def field(self, name_or_id: str) -> PropertyField | None:
         """The field of a property by name or id (a server error names either)."""
@@ -544,4 +715,4 @@ class PropertyForm(Vertical):
     @on(PropertyField.Changed)
     def _field_changed(self, event: PropertyField.Changed) -> None:
         event.stop()
-        self.post_message(self.Changed(self, self.dirty))
+        self.post_message(self.Changed(self, event.field))
