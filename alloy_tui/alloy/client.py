@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import random
 import re
 import socket
@@ -25,6 +26,7 @@ from alloy_tui.alloy.errors import (
     NotFoundError,
     ProtocolError,
     TimedOutError,
+    UnsendableBodyError,
     error_from_response,
 )
 from alloy_tui.alloy.models import (
@@ -157,6 +159,46 @@ def _connect_reason(error: BaseException) -> str:
     return "could not connect"
 
 
+def _unsendable(body: Any) -> str:
+    """The sentence for a body json.dumps refuses, naming the first bad value's path."""
+    found = _first_unsendable(body, "", 0)
+    if found is None:
+        return UnsendableBodyError.default_sentence
+    path, what = found
+    where = f" at {path}" if path else ""
+    return f"The request body holds {what}{where}, which JSON cannot carry; nothing was sent."
+
+
+def _first_unsendable(value: Any, path: str, depth: int) -> tuple[str, str] | None:
+    if depth > 200:
+        return path, "values nested too deeply (or a loop)"
+    if value is None or isinstance(value, bool | int):
+        return None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else (path, f"the number {value!r}")
+    if isinstance(value, str):
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            return path, "text that is not valid Unicode (a lone surrogate)"
+        return None
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str | int | float | bool) and key is not None:
+                return path, f"a key of type {type(key).__name__}"
+            found = _first_unsendable(item, f"{path}.{key}" if path else str(key), depth + 1)
+            if found is not None:
+                return found
+        return None
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = _first_unsendable(item, f"{path}[{index}]", depth + 1)
+            if found is not None:
+                return found
+        return None
+    return path, f"a value of type {type(value).__name__}"
+
+
 def _mb(size: int) -> str:
     return f"{size / (1024 * 1024):g} MB"
 
@@ -237,13 +279,23 @@ class AlloyClient:
             path = f"/connectors/{_seg(connector_id)}/credentials"
         try:
             body = await self._call(
-                "GET", path, kind=ActionKind.READ, user_scoped=True, connector=connector_id
+                "GET",
+                path,
+                kind=ActionKind.READ,
+                user_scoped=True,
+                connector=connector_id,
+                secret_answer=True,
             )
         except NotFoundError as error:
             if isinstance(error, ActionNotFoundError):
                 raise
             body = await self._call(
-                "GET", "/credentials", kind=ActionKind.READ, user_scoped=True, connector=None
+                "GET",
+                "/credentials",
+                kind=ActionKind.READ,
+                user_scoped=True,
+                connector=None,
+                secret_answer=True,
             )
         items = list_items(body, "credentials", "data", "results", what="connection list")
         connections = [parse_connection(item, connector_id) for item in items]
@@ -267,6 +319,7 @@ class AlloyClient:
                 user_scoped=True,
                 connector=connector_id,
                 action="start-oauth",
+                secret_answer=True,
             )
         )
         if not isinstance(answer, Mapping):
@@ -282,6 +335,7 @@ class AlloyClient:
     ) -> str:
         """Exchange the OAuth callback's code for the connection id. Sent exactly once, never
         retried: a code is single-use, and a resend after a lost answer would burn it."""
+        self.log.add_secret(code)  # a server that echoes it in an error must not show it
         body: dict[str, Any] = {"code": code, "userId": self._require_user()}
         if credential_id:
             body["credentialId"] = credential_id
@@ -295,6 +349,7 @@ class AlloyClient:
                 connector=connector_id,
                 action="oauth-callback",
                 retry=False,
+                secret_answer=True,
             )
         )
         if isinstance(answer, Mapping):
@@ -315,10 +370,11 @@ class AlloyClient:
                 connection_id=credential_id,
                 action="delete-credential",
                 allow_empty=True,
+                secret_answer=True,
             )
         )
         if isinstance(answer, Mapping) and answer.get("success") is False:
-            raise error_from_response(400, answer, None, self.base_url)
+            raise self._answer_error(answer)
 
     # --- catalog and actions -------------------------------------------------------------------
 
@@ -381,7 +437,7 @@ class AlloyClient:
             connection_id=connection_id,
         )
         if isinstance(answer, Mapping) and answer.get("success") is False:
-            raise error_from_response(400, answer, None, self.base_url)
+            raise self._answer_error(answer)
         return unwrap_result(answer)
 
     # --- the one request path ------------------------------------------------------------------
@@ -412,7 +468,10 @@ class AlloyClient:
         connection_id: str | None = None,
         retry: bool = True,
         allow_empty: bool = False,
+        secret_answer: bool = False,
     ) -> Any:
+        """One logged, retried call. `secret_answer`: the answer may carry secrets (a credential
+        or OAuth endpoint), which are registered with the log so no later text shows them."""
         url = self.base_url + path
         headers = {
             "Accept": "application/json",
@@ -423,7 +482,8 @@ class AlloyClient:
             headers["x-alloy-userid"] = self._require_user()
         content: bytes | None = None
         if body is not _NO_BODY:
-            content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+            self.log.remember_secrets(body)
+            content = self._encode(body)
             headers["Content-Type"] = "application/json"
         record = self.log.start(
             method,
@@ -467,20 +527,43 @@ class AlloyClient:
                 retry=retry,
             )
         except AlloyError as error:
-            self._scrub(error)
+            self.scrub_error(error)
             self._finish(record, exchange, stats, started, error=error.sentence)
             raise
         except BaseException as error:  # cancelled: the log must not keep it in flight
             self._finish(record, exchange, stats, started, error=f"{type(error).__name__}")
             raise
         self._finish(record, exchange, stats, started)
+        if secret_answer:
+            self.log.remember_secrets(result)
         return result
 
-    def _scrub(self, error: AlloyError) -> None:
-        """A server that echoes the key in its message must not put it on screen."""
+    @staticmethod
+    def _encode(body: Any) -> bytes:
+        """Standard JSON only: NaN and Infinity (which Python would write) are refused before
+        sending, as a typed error naming where they are."""
+        try:
+            return json.dumps(
+                body, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+            ).encode()
+        except (ValueError, TypeError, RecursionError):
+            raise UnsendableBodyError(_unsendable(body)) from None
+
+    def _answer_error(self, answer: Any) -> AlloyError:
+        """The error a `{"success": false}` answer means, with known secrets hidden."""
+        return self.scrub_error(
+            error_from_response(400, answer, None, self.base_url, scrub=self.log.redact)
+        )
+
+    def scrub_error(self, error: AlloyError) -> AlloyError:
+        """Hide every known secret (the key, OAuth codes, states, tokens) and secret-looking
+        fragment in what `error` shows; returns it."""
         error.sentence = self.log.redact(error.sentence)
         error.detail = self.log.redact(error.detail) if error.detail is not None else None
+        error.code = self.log.redact(error.code) if error.code is not None else None
+        error.field = self.log.redact(error.field) if error.field is not None else None
         error.args = (error.sentence,)
+        return error
 
     def _finish(
         self,
@@ -567,6 +650,7 @@ class AlloyClient:
             retry_after=parse_retry_after(
                 retry_after, maximum=self.options.retry_after_max, now=self._now
             ),
+            scrub=self.log.redact,
         )
         raise AttemptFailure(failure, status=status, retry_after=retry_after)
 

@@ -130,6 +130,10 @@ async def connect_service(
         ticker = asyncio.create_task(_tick(listener, emit))
         try:
             result = await listener.wait()
+            # The callback's code and state are secrets: a server that echoes either in an
+            # error message must not put it on screen or in the request log.
+            client.log.add_secret(result.code)
+            client.log.add_secret(result.state)
         except OAuthTimeout:
             # The user may have finished in the browser and only the redirect got lost.
             emit(ConnectEvent("listing", message="Time is up; checking for a new connection."))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 # --- [assumed] facts about the API -------------------------------------------------------------
@@ -108,6 +108,14 @@ class NotSharedError(AlloyError):
 class ValidationError(AlloyError):
     default_sentence = "The request was rejected as invalid."
     default_remedy = "Fix the value named in the message and try again."
+
+
+class UnsendableBodyError(ValidationError):
+    """A request body that is not standard JSON (NaN, Infinity, a lone surrogate, a set...);
+    raised before anything is sent."""
+
+    default_sentence = "The request body cannot be sent as JSON; nothing was sent."
+    default_remedy = "Fix the value named in the message (JSON has no NaN or Infinity) and retry."
 
 
 class ConflictError(AlloyError):
@@ -252,13 +260,21 @@ def error_from_response(
     base_url: str = "",
     *,
     retry_after: float | None = None,
+    scrub: Callable[[str], str] | None = None,
 ) -> AlloyError:
     """Map an error answer (any dialect) to the typed error the user sees.
 
     `retry_after` is the already-parsed Retry-After; without it the header is read as seconds.
+    `scrub` hides secrets in the server's words before they are cut to length, so a secret the
+    server echoes is hidden whole (a cut one would no longer match).
     """
     body = parse_body(body)
     code, message, is_notion = _error_fields(body)
+    if scrub is not None:
+        code = scrub(code) if code is not None else None
+        message = scrub(message) if message is not None else None
+        if isinstance(body, str):
+            body = scrub(body)
     lcode = (code or "").lower()
     lmessage = (message or "").lower()
     where = f"Alloy at {base_url}" if base_url else "Alloy"

@@ -67,10 +67,46 @@ def notion_id(value: str, what: str = "id") -> str:
         ) from None
 
 
-def _object(value: Any, what: str) -> dict[str, Any]:
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[:1] in "aeio" else f"a {noun}"
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _answered(value: Any) -> str:
+    """What an answer is, for a sentence: `a list`, `an object of type 'banana'`..."""
     if not isinstance(value, Mapping):
-        raise ProtocolError(f"Notion's {what} answer is a {type(value).__name__}, not an object.")
+        kind = {list: "list", str: "string", bool: "boolean"}.get(type(value))
+        return _a(kind or ("number" if isinstance(value, int | float) else type(value).__name__))
+    if "object" not in value:
+        return "an object without an `object` type"
+    return f"an object of type {_shown(value['object'])}"
+
+
+def expect_object(value: Any, action: str, *kinds: str) -> dict[str, Any]:
+    """A Notion object of one of `kinds` (`"object": "page"`...) with a string id; anything
+    else is a ProtocolError naming the action, so a wrong answer is never shown as data."""
+    wanted = " or ".join(kinds)
+    if not isinstance(value, Mapping) or value.get("object") not in kinds:
+        raise ProtocolError(
+            f"{action} answered {_answered(value)} where {_a(wanted)} was expected."
+        )
+    ident = value.get("id")
+    if not isinstance(ident, str) or not ident:
+        raise ProtocolError(
+            f"{action} answered {_a(str(value['object']))} without an id (`id` is {_shown(ident)})."
+        )
     return dict(value)
+
+
+def expect_list(value: Any, action: str) -> ResultPage:
+    """A Notion list (`"object": "list"` with its `results`, or the guide's `data`)."""
+    if not isinstance(value, Mapping) or value.get("object") != "list":
+        raise ProtocolError(f"{action} answered {_answered(value)} where a list was expected.")
+    return parse_result_page(value, what=action)
 
 
 def _paging(start_cursor: str | None, page_size: int | None) -> dict[str, Any]:
@@ -125,6 +161,18 @@ class NotionAPI:
             query=query,
         )
 
+    def _object(self, answer: Any, action: str, *kinds: str) -> dict[str, Any]:
+        try:
+            return expect_object(answer, action, *kinds)
+        except ProtocolError as error:
+            raise self.client.scrub_error(error) from None
+
+    def _list(self, answer: Any, action: str) -> ResultPage:
+        try:
+            return expect_list(answer, action)
+        except ProtocolError as error:
+            raise self.client.scrub_error(error) from None
+
     # --- search --------------------------------------------------------------------------------
 
     async def search(
@@ -148,7 +196,7 @@ class NotionAPI:
             body["query"] = query
         if filter_object is not None:
             body["filter"] = {"property": "object", "value": filter_object}
-        return parse_result_page(await self._run(SEARCH, body=body), what="search")
+        return self._list(await self._run(SEARCH, body=body), SEARCH)
 
     async def iter_search(
         self,
@@ -175,7 +223,7 @@ class NotionAPI:
 
     async def get_page(self, page_id: str) -> dict[str, Any]:
         answer = await self._run(RETRIEVE_PAGE, path_params={"page_id": notion_id(page_id)})
-        return _object(answer, "page")
+        return self._object(answer, RETRIEVE_PAGE, "page")
 
     async def create_page(
         self,
@@ -190,7 +238,7 @@ class NotionAPI:
             body["children"] = [dict(child) for child in children]
         if icon is not None:
             body["icon"] = dict(icon)
-        return _object(await self._run(CREATE_PAGE, body=body), "page")
+        return self._object(await self._run(CREATE_PAGE, body=body), CREATE_PAGE, "page")
 
     async def update_page(
         self,
@@ -211,7 +259,7 @@ class NotionAPI:
         answer = await self._run(
             UPDATE_PAGE, path_params={"page_id": notion_id(page_id)}, body=body
         )
-        return _object(answer, "page")
+        return self._object(answer, UPDATE_PAGE, "page")
 
     async def trash_page(self, page_id: str) -> dict[str, Any]:
         return await self.update_page(page_id, archived=True)
@@ -225,7 +273,7 @@ class NotionAPI:
         answer = await self._run(
             RETRIEVE_DATABASE, path_params={"database_id": notion_id(database_id)}
         )
-        return _object(answer, "database")
+        return self._object(answer, RETRIEVE_DATABASE, "database")
 
     async def query_database(
         self,
@@ -243,7 +291,7 @@ class NotionAPI:
         answer = await self._run(
             QUERY_DATABASE, path_params={"database_id": notion_id(database_id)}, body=body
         )
-        return parse_result_page(answer, what="database query")
+        return self._list(answer, QUERY_DATABASE)
 
     async def iter_query(
         self,
@@ -263,7 +311,7 @@ class NotionAPI:
 
     async def get_block(self, block_id: str) -> dict[str, Any]:
         answer = await self._run(RETRIEVE_BLOCK, path_params={"block_id": notion_id(block_id)})
-        return _object(answer, "block")
+        return self._object(answer, RETRIEVE_BLOCK, "block")
 
     async def get_block_children(
         self, block_id: str, start_cursor: str | None = None, page_size: int | None = None
@@ -274,7 +322,7 @@ class NotionAPI:
             path_params={"block_id": notion_id(block_id)},
             query=_paging(start_cursor, page_size),
         )
-        return parse_result_page(answer, what="block children")
+        return self._list(answer, GET_BLOCK_CHILDREN)
 
     async def iter_block_children(
         self, block_id: str, start_cursor: str | None = None, page_size: int | None = None
@@ -337,19 +385,20 @@ class NotionAPI:
         answer = await self._run(
             APPEND_BLOCK_CHILDREN, path_params={"block_id": notion_id(block_id)}, body=body
         )
-        return parse_result_page(answer, what="appended blocks").results
+        return self._list(answer, APPEND_BLOCK_CHILDREN).results
 
     async def update_block(self, block_id: str, block: Mapping[str, Any]) -> dict[str, Any]:
         """Change a block's content (`{"paragraph": {...}}`, `{"to_do": {"checked": true}}`...)."""
         answer = await self._run(
             UPDATE_BLOCK, path_params={"block_id": notion_id(block_id)}, body=dict(block)
         )
-        return _object(answer, "block")
+        return self._object(answer, UPDATE_BLOCK, "block")
 
     async def delete_block(self, block_id: str) -> dict[str, Any]:
         """Move a block (or a page) to the trash."""
+        # Notion answers the trashed block; a page trashed by its id may come back as a page.
         answer = await self._run(DELETE_BLOCK, path_params={"block_id": notion_id(block_id)})
-        return _object(answer, "block")
+        return self._object(answer, DELETE_BLOCK, "block", "page")
 
     # --- users ---------------------------------------------------------------------------------
 
@@ -358,7 +407,7 @@ class NotionAPI:
 
         async def fetch(cursor: str | None) -> ResultPage:
             answer = await self._run(LIST_USERS, query=_paging(cursor, 100))
-            return parse_result_page(answer, what="user list")
+            return self._list(answer, LIST_USERS)
 
         users: list[dict[str, Any]] = []
         async for page in paginate(fetch):
@@ -367,4 +416,4 @@ class NotionAPI:
 
     async def get_self(self) -> dict[str, Any]:
         """The integration's bot user for this connection."""
-        return _object(await self._run(GET_SELF), "user")
+        return self._object(await self._run(GET_SELF), GET_SELF, "user")

@@ -31,12 +31,23 @@ SENSITIVE_KEYS: Final = frozenset(
         "apikey",
         "id_token",
         "password",
+        # Alloy's own bodies are camelCase (`credentialId`, `redirectUri`...).
+        "accesstoken",
+        "refreshtoken",
+        "clientsecret",
+        "idtoken",
     }
 )
 """Keys and query parameters whose value is a secret (compared case-insensitively)."""
 SENSITIVE_HEADERS: Final = frozenset(
-    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
+    {"authorization", "proxy-authorization", "cookie", "cookies", "set-cookie", "x-api-key"}
 )
+"""Headers (and body keys) whose whole value is a secret, whatever its type."""
+MIN_KNOWN_SECRET: Final = 4
+"""A value seen under a secret key is scrubbed from free text only from this length on: a
+shorter one is no secret worth the name, and scrubbing it would blank ordinary words."""
+MAX_KNOWN_SECRETS: Final = 64
+"""Values seen under secret keys (codes, states, tokens) kept for scrubbing, newest first."""
 DEFAULT_BODY_CAP: Final = 16 * 1024
 """Bodies kept in the log are cut to this many characters of JSON."""
 
@@ -67,6 +78,46 @@ def _is_error_code(key: str, container: Mapping[str, Any]) -> bool:
     # `code` beside `message` is an API error code (Notion's and Alloy's error bodies), which the
     # log must keep; an OAuth code never travels with a message.
     return key.lower() == "code" and "message" in container
+
+
+def secret_values(value: Any) -> list[str]:
+    """The secrets a body carries by name: string values of sensitive keys and headers (a
+    header's `Bearer` token too), and sensitive query parameters of the URLs it holds."""
+    found: list[str] = []
+
+    def walk(item: Any, depth: int) -> None:
+        if depth > 64:
+            return
+        if isinstance(item, Mapping):
+            for key, inner in item.items():
+                lower = str(key).lower()
+                if isinstance(inner, str) and (
+                    lower in SENSITIVE_HEADERS
+                    or (lower in SENSITIVE_KEYS and not _is_error_code(str(key), item))
+                ):
+                    found.append(inner)
+                    scheme, _, credential = inner.partition(" ")
+                    if credential and scheme.lower() in ("bearer", "basic"):
+                        found.append(credential.strip())
+                else:
+                    walk(inner, depth + 1)
+        elif isinstance(item, list | tuple):
+            for inner in item:
+                walk(inner, depth + 1)
+        elif isinstance(item, str) and "?" in item and "://" in item and " " not in item:
+            found.extend(_query_secrets(item))
+
+    walk(value, 0)
+    return found
+
+
+def _query_secrets(url: str) -> list[str]:
+    try:
+        query = urlsplit(url).query
+        pairs = parse_qsl(query, keep_blank_values=False)
+    except ValueError:
+        return []
+    return [v for k, v in pairs if k.lower() in SENSITIVE_KEYS]
 
 
 Secrets = tuple[Secret | str, ...]
@@ -218,17 +269,46 @@ class RequestLog:
         self._records: deque[RequestRecord] = deque(maxlen=maxlen)
         self._subscribers: list[Callable[[RequestEvent], None]] = []
         self._ids = itertools.count(1)
-        self._secrets: list[Secret] = []
+        self._keys: list[Secret] = []
+        self._seen: deque[Secret] = deque(maxlen=MAX_KNOWN_SECRETS)
+        self._secrets: tuple[Secret, ...] = ()
         self._in_flight = 0
         self.body_cap = body_cap
 
-    def add_secret(self, secret: Secret) -> None:
-        """Scrub this secret's value wherever it would appear in a logged string."""
-        if secret and secret not in self._secrets:
-            self._secrets.append(secret)
+    def add_secret(self, secret: Secret | str | None) -> None:
+        """Scrub this secret's value wherever it would appear in a logged string or an error.
+
+        A `Secret` (the API key) is kept for the log's lifetime; a plain string (an OAuth code or
+        state, a token seen in a body) joins the last MAX_KNOWN_SECRETS such values, and only
+        from MIN_KNOWN_SECRET characters on.
+        """
+        if isinstance(secret, Secret):
+            if secret and secret not in self._keys:
+                self._keys.append(secret)
+                self._reorder()
+            return
+        if not secret or len(secret.strip()) < MIN_KNOWN_SECRET:
+            return
+        wrapped = Secret(secret.strip())
+        if wrapped in self._keys:
+            return
+        if wrapped in self._seen:
+            self._seen.remove(wrapped)
+        self._seen.appendleft(wrapped)
+        self._reorder()
+
+    def remember_secrets(self, value: Any) -> None:
+        """Register every secret `value` (a request or an answer) carries by name."""
+        for found in secret_values(value):
+            self.add_secret(found)
+
+    def _reorder(self) -> None:
+        # Longest first: a code inside a token must not leave the token's other characters.
+        known = [*self._keys, *self._seen]
+        self._secrets = tuple(sorted(known, key=lambda s: -len(s.reveal())))
 
     def redact(self, value: Any) -> Any:
-        return redact(value, tuple(self._secrets))
+        return redact(value, self._secrets)
 
     def subscribe(self, callback: Callable[[RequestEvent], None]) -> Callable[[], None]:
         """Call `callback` on every start and finish; returns a function that unsubscribes."""
@@ -270,7 +350,7 @@ class RequestLog:
         request_body: Any = None,
         request_headers: Mapping[str, str] | None = None,
     ) -> RequestRecord:
-        secrets = tuple(self._secrets)
+        secrets = self._secrets
         record = RequestRecord(
             id=next(self._ids),
             started_at=started_at,

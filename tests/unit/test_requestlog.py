@@ -164,13 +164,27 @@ def test_records_are_redacted_when_made() -> None:
         response_body={"access_token": "tok"},
         error="failed with sk_the_key_itself",
     )
-    dumped = repr(record) + to_curl(record)
+    # repr(record) and the curl command never show the answer (it is kept out of the repr, and
+    # curl sends only the request): the answer's own JSON is what must be checked for `tok`.
+    answer = json.dumps(record.response_body)
+    assert answer == json.dumps({"access_token": REDACTED})
+    dumped = repr(record) + to_curl(record) + answer
     for secret in ("abc", "sk_the_key_itself", "tok"):
         assert f"={secret}" not in dumped and f"'{secret}'" not in dumped
         assert f'"{secret}"' not in dumped
     assert "sk_the_key_itself" not in dumped
     assert record.request_body["userId"] == "u"
     assert record.error == f"failed with {REDACTED}"
+
+
+def test_raw_answers_are_redacted_when_read() -> None:
+    # The client hands the log raw bytes: the token must be hidden in the decoded answer.
+    log = RequestLog()
+    record = start(log)
+    raw = b'{"access_token": "tok_RAWANSWER_1234", "note": "ok"}'
+    log.finish(record, status=200, latency_ms=1, attempts=1, waited_s=0, response_raw=raw)
+    assert record.response_body == {"access_token": REDACTED, "note": "ok"}
+    assert "tok_RAWANSWER_1234" not in json.dumps(record.response_body)
 
 
 def test_to_curl_is_pasteable_and_uses_the_environment_key() -> None:
