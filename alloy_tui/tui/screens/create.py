@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -14,29 +13,21 @@ from textual.widgets import Button, Input, RadioButton, RadioSet, Static
 
 from alloy_tui.alloy.errors import (
     AlloyError,
-    CannotReachError,
-    ServerError,
     ValidationError,
     describe,
 )
+from alloy_tui.creating import CreateUncertain, NewPage
 from alloy_tui.notion.models import (
     ParentRef,
     PropertySchema,
-    database_title,
     page_title,
     parent_from_request,
-    parse_time,
-    schema_from_database,
 )
-from alloy_tui.notion.richtext import plain_text
 from alloy_tui.tui.modals.confirm import ConfirmModal
 from alloy_tui.tui.modals.picker import PickerModal, PickItem, search_workspace
 from alloy_tui.tui.screens import AlloyScreen
 from alloy_tui.tui.screens.page import PageScreen
 from alloy_tui.tui.widgets.properties import PropertyField, PropertyForm, user_choices
-
-PAGE_TITLE_SCHEMA = PropertySchema(name="title", id="title", type="title")
-"""A page under a page or the workspace has only a title."""
 
 
 class CreatePageScreen(AlloyScreen[None]):
@@ -68,6 +59,7 @@ If Notion refuses a value, the field says why and nothing you typed is lost.
         self.schema: list[PropertySchema] = []
         self.creating = False
         self.created: dict[str, Any] | None = None
+        self.new_page: NewPage
         self.title = "New page"
 
     def compose_body(self) -> ComposeResult:
@@ -85,6 +77,7 @@ If Notion refuses a value, the field says why and nothing you typed is lost.
             yield Button("Create  (Ctrl+S)", id="create", variant="primary", disabled=True)
 
     def on_mount(self) -> None:
+        self.new_page = NewPage(self.app.state.notion, now=self.app.state.now)
         if self.parent_ref is None:
             self.query_one(RadioSet).focus()
             self._refresh_parent()
@@ -165,25 +158,18 @@ If Notion refuses a value, the field says why and nothing you typed is lost.
         if ref is None:
             return
         typed = self._typed_title()
-        schema = [PAGE_TITLE_SCHEMA]
-        if ref.kind == "database_id" and ref.id:
-            slot = self.query_one("#create-scroll")
-            slot.loading = True
-            try:
-                database = await self.app.state.notion.get_database(ref.id)
-            except AlloyError as error:
-                self._show_error(error)
-                self.app.report_error(error, where="New page")
-                return
-            finally:
-                slot.loading = False
-            self.parent_label = self.parent_label or database_title(database)
-            schema = [p for p in schema_from_database(database) if p.writable]
-        elif ref.kind == "page_id" and ref.id and not self.parent_label:
-            try:
-                self.parent_label = page_title(await self.app.state.notion.get_page(ref.id))
-            except AlloyError:
-                self.parent_label = "the page"
+        slot = self.query_one("#create-scroll")
+        slot.loading = ref.kind == "database_id"
+        try:
+            destination = await self.new_page.destination(ref, self.parent_label)
+        except AlloyError as error:
+            self._show_error(error)
+            self.app.report_error(error, where="New page")
+            return
+        finally:
+            slot.loading = False
+        self.parent_label = destination.label
+        schema = destination.schema
         self.schema = schema
         self._show_error(None)
         slot = self.query_one("#create-form-slot")
@@ -224,11 +210,6 @@ If Notion refuses a value, the field says why and nothing you typed is lost.
 
     # ---- create ------------------------------------------------------------------------
 
-    @property
-    def _title_name(self) -> str:
-        """The schema's title property (a page outside a database calls it "title")."""
-        return next((p.name for p in self.schema if p.type == "title"), "title")
-
     @on(Button.Pressed, "#create")
     def action_create(self) -> None:
         form = self.form
@@ -245,27 +226,20 @@ If Notion refuses a value, the field says why and nothing you typed is lost.
             self.notify("Fix the marked fields before creating the page.", severity="error")
             return
         form.show_errors({})
-        title_name = self._title_name
-        properties.setdefault(title_name, {"title": []})
         self.create(dict(self.parent_request), properties)
 
     @work(exclusive=True, group="page-create")
     async def create(self, parent: dict[str, Any], properties: dict[str, Any]) -> None:
         self.creating = True
         self.query_one("#create", Button).disabled = True
-        started = self.app.state.now()
         try:
-            page = await self.app.state.notion.create_page(parent, properties)
+            created = await self.new_page.create(parent, properties)
         except ValidationError as error:
             self._failed(error, properties)
             return
-        except (CannotReachError, ServerError) as error:
-            # The create was sent once and never resent (it may have reached Notion): look
-            # before offering to send it again, so a retry cannot make a duplicate.
-            found = await self._find_created(parent, properties, started, error)
-            if found is None:
-                return
-            page = found
+        except CreateUncertain as error:
+            self._show_error(error)  # the banner says whether sending it again is safe
+            return
         except AlloyError as error:
             self._show_error(error)
             self.app.report_error(error, where="Create page")
@@ -273,54 +247,16 @@ If Notion refuses a value, the field says why and nothing you typed is lost.
         finally:
             self.creating = False
             self.query_one("#create", Button).disabled = False
-        self.created = page
+        page = self.created = created.page
+        if created.recovered:
+            self.notify(
+                "The answer was lost on the way back, but Notion created the page.",
+                title="New page",
+            )
         self.notify(f"Created “{page_title(page)}”.", title="New page", timeout=3, markup=False)
         # The new page replaces this form, so Esc from it goes back to where "new" was pressed.
         # Not awaited: replacing this screen ends this worker.
         self.app.switch_screen(PageScreen(str(page["id"])))
-
-    async def _find_created(
-        self,
-        parent: Mapping[str, Any],
-        properties: Mapping[str, Any],
-        started: datetime,
-        error: AlloyError,
-    ) -> dict[str, Any] | None:
-        """After a create whose answer was lost: the page, if Notion made it, else None (and
-        the form says whether sending it again is safe)."""
-        title_name = self._title_name
-        title = plain_text((properties.get(title_name) or {}).get("title"))
-        since = started.replace(second=0, microsecond=0)  # Notion's times are per minute
-        try:
-            found = await self.app.state.notion.search(title, filter_object="page")
-        except AlloyError:
-            self._show_error(
-                AlloyError(
-                    f"{error.sentence} The page may have been created.",
-                    remedy="Search for its title before creating it again, so it is not "
-                    "created twice.",
-                )
-            )
-            return None
-        for page in found.results:
-            if (
-                page_title(page, default="") == title
-                and _same_parent(page.get("parent") or {}, parent)
-                and (created := _created_at(page)) is not None
-                and created >= since
-            ):
-                self.notify(
-                    "The answer was lost on the way back, but Notion created the page.",
-                    title="New page",
-                )
-                return page
-        self._show_error(
-            AlloyError(
-                f"{error.sentence} Notion did not create the page.",
-                remedy="Press Ctrl+S to send it again.",
-            )
-        )
-        return None
 
     def _failed(self, error: ValidationError, properties: Mapping[str, Any]) -> None:
         form = self.form
@@ -368,21 +304,3 @@ If Notion refuses a value, the field says why and nothing you typed is lost.
             ),
             answered,
         )
-
-
-def _same_parent(found: Mapping[str, Any], sent: Mapping[str, Any]) -> bool:
-    """Whether a page's parent is the one a create request named (ids in any dash form)."""
-    kind = str(found.get("type") or "")
-    if kind == "workspace":
-        return "workspace" in sent or sent.get("type") == "workspace"
-    wanted = sent.get(kind)
-    return isinstance(wanted, str) and wanted.replace("-", "") == str(found.get(kind)).replace(
-        "-", ""
-    )
-
-
-def _created_at(page: Mapping[str, Any]) -> datetime | None:
-    try:
-        return parse_time(str(page.get("created_time") or ""))
-    except ValueError:
-        return None
