@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -49,8 +50,48 @@ DEFAULT_ANNOTATIONS: dict[str, Any] = {
 _ZWJ = "\u200d"
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class UnpairedSurrogateError(ValueError):
+    """Text holding a surrogate code point (U+D800 to U+DFFF) as a character of its own.
+
+    Such a string is not Unicode text: it cannot be encoded as UTF-8, so it cannot be sent to
+    Notion. (A terminal or clipboard that mangles bytes produces them.) `index` is the
+    position of the first one in the string.
+    """
+
+    def __init__(self, index: int) -> None:
+        super().__init__(
+            f"the text contains a broken character (an unpaired surrogate) at index {index}"
+        )
+        self.index = index
+
+
+def surrogate_index(text: str) -> int | None:
+    """The index of the first surrogate code point in text, or None when it is clean text."""
+    found = _SURROGATE.search(text)
+    return found.start() if found else None
+
+
+def check_unicode(text: str) -> str:
+    """Return text unchanged; raise UnpairedSurrogateError if it holds a surrogate code point.
+
+    Check text the user typed or pasted with this before it goes into a request: a lone
+    surrogate passes every length and split helper here (each counts it as one UTF-16 unit)
+    but fails later, when the request is encoded.
+    """
+    index = surrogate_index(text)
+    if index is not None:
+        raise UnpairedSurrogateError(index)
+    return text
+
+
 def utf16_len(text: str) -> int:
-    """Length of text in UTF-16 code units, as Notion counts it."""
+    """Length of text in UTF-16 code units, as Notion counts it.
+
+    Never raises: a surrogate code point (see check_unicode) counts as the one unit it is.
+    """
     return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
 
 
@@ -67,12 +108,24 @@ def _joins_previous(ch: str) -> bool:
     )
 
 
+def _cuts_pair(text: str, i: int) -> bool:
+    """True when text[i - 1:i + 1] is a surrogate pair spelled as two code points (a string
+    decoded with surrogatepass): cutting there would leave two lone halves."""
+    return "\ud800" <= text[i - 1] <= "\udbff" and "\udc00" <= text[i] <= "\udfff"
+
+
+def _glued(text: str, i: int) -> bool:
+    """True when a chunk should not end just before text[i] (0 < i < len(text))."""
+    return _joins_previous(text[i]) or text[i - 1] == _ZWJ or _cuts_pair(text, i)
+
+
 def split_utf16(text: str, limit: int = MAX_TEXT_UTF16) -> list[str]:
     """Split text into chunks of at most `limit` UTF-16 units without cutting a character.
 
     A surrogate pair is never cut; where it can, a chunk also does not end inside a grapheme
     (before a combining mark, a variation selector or a ZWJ joined emoji). ''.join() of the
-    result is always the input. An empty string gives [""].
+    result is always the input. An empty string gives [""]. Never raises for the text itself:
+    a lone surrogate is one unit like any other character (check_unicode rejects it first).
     """
     if limit < 2:
         raise ValueError("limit must be at least 2 UTF-16 units")
@@ -93,10 +146,12 @@ def split_utf16(text: str, limit: int = MAX_TEXT_UTF16) -> list[str]:
         if end < n:
             # Back off to a grapheme-friendly boundary, but never to an empty chunk.
             back = end
-            while back > start + 1 and (_joins_previous(text[back]) or text[back - 1] == _ZWJ):
+            while back > start + 1 and _glued(text, back):
                 back -= 1
-            if back > start + 1 or not (_joins_previous(text[end]) or text[end - 1] == _ZWJ):
+            if not _glued(text, back):
                 end = back
+            elif _cuts_pair(text, end):
+                end -= 1  # no clean boundary: cut the grapheme, never the pair (limit >= 2)
         chunks.append(text[start:end])
         start = end
     return chunks

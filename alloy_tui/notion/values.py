@@ -12,7 +12,16 @@ from typing import Any
 from alloy_tui.notion.ids import normalize_id
 from alloy_tui.notion.models import PropertySchema
 from alloy_tui.notion.properties import READ_ONLY_TYPES, WRITABLE_TYPES
-from alloy_tui.notion.richtext import MAX_ARRAY, from_plain, plain_text
+from alloy_tui.notion.richtext import (
+    MAX_ARRAY,
+    MAX_TEXT_UTF16,
+    UnpairedSurrogateError,
+    check_unicode,
+    from_plain,
+    plain_text,
+    surrogate_index,
+    utf16_len,
+)
 
 DATE_ARROW = " → "
 """Separates a date range's start and end in the editor and in display text."""
@@ -22,14 +31,18 @@ UNCHECKED = "☐"
 
 _END_SEPARATORS = re.compile(r"\s*(?:→|->|\.\.|\s+to\s+)\s*")
 _DATE_PART = re.compile(
-    r"^(?P<date>\d{4}-\d{2}-\d{2})"
+    r"(?P<date>\d{4}-\d{2}-\d{2})"
     r"(?:[ T](?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?:\.\d+)?)?"
-    r"\s*(?P<tz>Z|UTC|[+-]\d{2}:?\d{2})?)?$",
-    re.IGNORECASE,
+    r"\s*(?P<tz>Z|UTC|[+-]\d{2}:?\d{2})?)?",
+    re.IGNORECASE | re.ASCII,
 )
+"""One date or date-time (matched whole); ASCII digits only (not full-width digits)."""
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 ()./#*xX-]+$")
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_NUMBER = re.compile(
+    r"[+-]?(?P<mantissa>(?P<int>[0-9]+)(?:\.[0-9]*)?|\.[0-9]+)(?P<exp>[eE][+-]?[0-9]+)?"
+)
+"""The numbers the editor accepts (matched whole): JSON's grammar plus '+1', '.5' and '5.'."""
 MAX_OPTION_LENGTH = 100
 """Notion's limit on a select/multi_select option name."""
 
@@ -116,7 +129,8 @@ def files_of(files: Iterable[Any] | None) -> list[FileRef]:
         if not isinstance(item, Mapping):
             continue
         kind = str(item.get("type") or ("external" if "external" in item else "file"))
-        url = str((item.get(kind) or {}).get("url") or "")
+        inner = item.get(kind)
+        url = str(inner.get("url") or "") if isinstance(inner, Mapping) else ""
         out.append(FileRef(name=str(item.get("name") or url), url=url))
     return out
 
@@ -315,36 +329,185 @@ def empty_editor_value(prop_type: str) -> Any:
 
 # --------------------------------------------------------------------------- parsing
 
+NUMBER_HINT = "type a number like 3 or 2.5"
+"""How every number error starts: what to type instead."""
+MAX_NUMBER_DIGITS = 308
+"""The most digits a number written without an exponent may have before its decimal point.
 
-def _parse_number(field: str, text: str) -> int | float | None:
-    raw = text.strip().replace("_", "")
-    if raw == "":
+Notion keeps numbers as JSON numbers (doubles), which go up to about 1.8e308: every 308-digit
+number fits, and one with an exponent is held to the same magnitude."""
+MAX_EXACT_INTEGER = 2**53
+"""Integers below this stay ints; larger ones are sent as the double Notion would keep."""
+MAX_TEXT_TOTAL = MAX_ARRAY * MAX_TEXT_UTF16
+"""The longest title or text value: 100 rich text items of 2,000 UTF-16 units."""
+MAX_LENGTHS: dict[str, int] = {"url": 2000, "email": 200, "phone_number": 200}
+"""Notion's limits on a url, email and phone_number value (and a file's URL), in characters."""
+_WHAT: dict[str, str] = {
+    "url": "a web address",
+    "email": "an email address",
+    "phone_number": "a phone number",
+}
+_ECHO = 40
+"""How much of what the user typed an error message repeats."""
+
+
+def _shown(text: str) -> str:
+    """What the user typed, as an error message repeats it: short, and always encodable."""
+    if surrogate_index(text) is not None:
+        text = "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
+    return text if len(text) <= _ECHO else text[: _ECHO - 1] + "…"
+
+
+def _kind_of(raw: Any) -> str:
+    """An editor value of the wrong type, in words."""
+    if raw is None:
+        return "nothing"
+    if isinstance(raw, bool):
+        return "a checkbox value"
+    if isinstance(raw, int | float):
+        return "a number"
+    if isinstance(raw, str):
+        return "text"
+    if isinstance(raw, Mapping):
+        return "a mapping"
+    if isinstance(raw, list | tuple | set | frozenset):
+        return "a list"
+    return f"a {type(raw).__name__} value"
+
+
+def _check_unicode(field: str, text: str) -> str:
+    """text, or a field error when it holds a lone surrogate (it could never be encoded)."""
+    try:
+        return check_unicode(text)
+    except UnpairedSurrogateError as error:
+        raise PropertyValueError(
+            field,
+            "what you typed contains a broken character (an unpaired surrogate) at character "
+            f"{error.index + 1}; retype it",
+        ) from None
+
+
+def _editor_text(field: str, raw: Any) -> str:
+    """The text of a one-line editor: None is empty; anything but a str is a field error."""
+    if raw is None:
+        return ""
+    if not isinstance(raw, str):
+        raise PropertyValueError(field, f"expected text, not {_kind_of(raw)}")
+    return _check_unicode(field, raw)
+
+
+def _editor_texts(field: str, raw: Any, what: str) -> list[str]:
+    """The items of a list editor (or one str): None is none; every item must be a str.
+
+    `what` names the items, plural ("option names"), for the error."""
+    if raw is None:
+        return []
+    if isinstance(raw, str):
+        return [_check_unicode(field, raw)]
+    if not isinstance(raw, list | tuple | set | frozenset):
+        raise PropertyValueError(field, f"expected a list of {what}, not {_kind_of(raw)}")
+    out: list[str] = []
+    for item in raw:
+        if not isinstance(item, str):
+            raise PropertyValueError(field, f"expected a list of {what}, not {_kind_of(item)}")
+        out.append(_check_unicode(field, item))
+    return out
+
+
+def _number_problem(text: str) -> str:
+    """Why text (stripped, not empty) is not in the number grammar, in words."""
+    shown = _shown(text)
+    if text.lstrip("+-").lower() in ("inf", "infinity", "nan"):
+        return f"'{shown}' is not a number Notion can keep (it has no infinity or NaN)"
+    if any(ch.isdecimal() and not ch.isascii() for ch in text):
+        return f"use the digits 0-9 ('{shown}' has other digits)"
+    for mark, name in (("_", "an underscore"), (",", "a comma"), (" ", "a space")):
+        if mark in text and _NUMBER.fullmatch(re.sub(r"[_, ]", "", text)):
+            return f"'{shown}' has {name}: write 1000 without separators, and 2.5 with a dot"
+    return f"'{shown}' is not a number"
+
+
+def _parse_number(field: str, raw: Any) -> int | float | None:
+    """A number from the editor's text (or a number already); None for an empty editor.
+
+    The grammar (_NUMBER) is JSON's plus a leading '+' and the '.5' and '5.' forms: ASCII
+    digits only (not full-width ones), no separators (1_000 and 1,000 are refused, not
+    guessed at), no infinity or NaN. Surrounding whitespace is ignored. Notion keeps numbers
+    as doubles, so one that overflows a double is refused: more than 308 digits before the
+    decimal point, or over about 1.8e308 with an exponent. So is a non-zero number so small
+    it would become 0. Integers below 2**53 stay ints; larger ones become the double Notion
+    would keep. The result is always finite.
+    """
+    if raw is None:
         return None
-    if not _NUMBER.match(raw):
-        raise PropertyValueError(field, f"'{text.strip()}' is not a number")
-    if re.fullmatch(r"[+-]?\d+", raw):
-        return int(raw)
-    number = float(raw)
-    if not math.isfinite(number):
-        raise PropertyValueError(field, f"'{text.strip()}' is too large")
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+        raise PropertyValueError(field, f"{NUMBER_HINT} (the editor held {_kind_of(raw)})")
+    if isinstance(raw, int):
+        if abs(raw) < MAX_EXACT_INTEGER:
+            return raw
+        try:
+            return float(raw)
+        except OverflowError:
+            raise PropertyValueError(
+                field, f"{NUMBER_HINT}; the number is too large (Notion keeps up to about 1.8e308)"
+            ) from None
+    if isinstance(raw, float):
+        if not math.isfinite(raw):
+            raise PropertyValueError(field, f"{NUMBER_HINT}; {raw} is not a number Notion can keep")
+        return raw
+    text = _check_unicode(field, raw).strip()
+    if text == "":
+        return None
+    match = _NUMBER.fullmatch(text)
+    if match is None:
+        raise PropertyValueError(field, f"{NUMBER_HINT}; {_number_problem(text)}")
+    shown = _shown(text)
+    whole = (match["int"] or "").lstrip("0")
+    if match["exp"] is None and len(whole) > MAX_NUMBER_DIGITS:
+        raise PropertyValueError(
+            field,
+            f"{NUMBER_HINT}; '{shown}' has {len(whole):,} digits before the decimal point, "
+            f"which is too large (Notion keeps at most {MAX_NUMBER_DIGITS})",
+        )
+    number = float(text)  # ASCII digits only, so float() reads it exactly as the grammar says
+    if math.isinf(number):
+        raise PropertyValueError(
+            field, f"{NUMBER_HINT}; '{shown}' is too large (Notion keeps up to about 1.8e308)"
+        )
+    if number == 0 and re.search("[1-9]", match["mantissa"]):
+        raise PropertyValueError(
+            field,
+            f"{NUMBER_HINT}; '{shown}' is too small: Notion would keep it as 0 "
+            "(its numbers go down to about 5e-324)",
+        )
+    if "." not in match["mantissa"] and match["exp"] is None and abs(number) < MAX_EXACT_INTEGER:
+        return int(number)  # exact below 2**53; int(text) would hit Python's digit limit
     return number
+
+
+_DATE_HINT = "use YYYY-MM-DD, optionally followed by HH:MM"
+MAX_DATE_TEXT = 100
+"""The longest date text read (a range with seconds and offsets is about 70 characters); the
+check also keeps the separator search's backtracking small."""
 
 
 def _parse_date_part(field: str, text: str) -> tuple[str, bool]:
     """One date or date-time to its ISO form; returns (iso, has_time)."""
-    match = _DATE_PART.match(text.strip())
-    hint = "use YYYY-MM-DD, optionally followed by HH:MM"
+    match = _DATE_PART.fullmatch(text.strip())
+    hint = _DATE_HINT
     if not match:
-        raise PropertyValueError(field, f"'{text.strip()}' is not a date ({hint})")
+        raise PropertyValueError(field, f"'{_shown(text.strip())}' is not a date ({hint})")
     try:
         day = date.fromisoformat(match["date"])
     except ValueError:
-        raise PropertyValueError(field, f"'{match['date']}' is not a valid date") from None
+        raise PropertyValueError(
+            field, f"'{match['date']}' is not a valid date (years 0001-9999, months 01-12)"
+        ) from None
     if match["h"] is None:
         return day.isoformat(), False
     hour, minute, second = int(match["h"]), int(match["m"]), int(match["s"] or 0)
     if hour > 23 or minute > 59 or second > 59:
-        raise PropertyValueError(field, f"'{text.strip()}' has an invalid time ({hint})")
+        raise PropertyValueError(field, f"'{_shown(text.strip())}' has an invalid time ({hint})")
     iso = f"{day.isoformat()}T{hour:02d}:{minute:02d}:{second:02d}"
     tz = match["tz"]
     if tz:
@@ -368,6 +531,8 @@ def _parse_date(field: str, text: str, original: Mapping[str, Any] | None) -> di
     raw = text.strip()
     if raw == "":
         return None
+    if len(raw) > MAX_DATE_TEXT:
+        raise PropertyValueError(field, f"'{_shown(raw)}' is not a date ({_DATE_HINT})")
     parts = _END_SEPARATORS.split(raw, maxsplit=1)
     start, start_time = _parse_date_part(field, parts[0])
     end: str | None = None
@@ -387,7 +552,8 @@ def _parse_date(field: str, text: str, original: Mapping[str, Any] | None) -> di
     result: dict[str, Any] = {"start": start, "end": end}
     # A date that Notion keeps in a named time zone keeps it while the user types a local time.
     old_zone = (original or {}).get("time_zone")
-    if old_zone and start_time and "+" not in start[10:] and "-" not in start[10:]:
+    local = "+" not in start[10:] and "-" not in start[10:]
+    if isinstance(old_zone, str) and old_zone and start_time and local:
         result["time_zone"] = old_zone
     return result
 
@@ -401,7 +567,7 @@ def _parse_option(
             raise PropertyValueError(prop.name, "choose an option")
         return None
     if "," in text:
-        raise PropertyValueError(prop.name, f"option names can't contain commas ('{text}')")
+        raise PropertyValueError(prop.name, f"option names can't contain commas ('{_shown(text)}')")
     if len(text) > MAX_OPTION_LENGTH:
         raise PropertyValueError(
             prop.name, f"an option name is at most {MAX_OPTION_LENGTH} characters"
@@ -415,17 +581,16 @@ def _parse_option(
 
 
 def _parse_ids(field: str, values: Any, what: str) -> list[dict[str, str]]:
-    items = [values] if isinstance(values, str) else list(values or [])
     out: list[dict[str, str]] = []
     seen: set[str] = set()
-    for item in items:
-        raw = str(item).strip()
+    for item in _editor_texts(field, values, f"{what} ids"):
+        raw = item.strip()
         if not raw:
             continue
         try:
             uid = normalize_id(raw)
         except ValueError:
-            raise PropertyValueError(field, f"'{raw}' is not a {what} id") from None
+            raise PropertyValueError(field, f"'{_shown(raw)}' is not a {what} id") from None
         if uid not in seen:
             seen.add(uid)
             out.append({"id": uid})
@@ -435,15 +600,24 @@ def _parse_ids(field: str, values: Any, what: str) -> list[dict[str, str]]:
 
 
 def _parse_files(field: str, text: Any, original: Sequence[Any] | None) -> list[dict[str, Any]]:
-    urls = text.split() if isinstance(text, str) else [str(u) for u in text or []]
-    kept = {ref.url: item for ref, item in zip(files_of(original), original or [], strict=False)}
+    if isinstance(text, str):
+        urls = _check_unicode(field, text).split()
+    else:
+        urls = [u.strip() for u in _editor_texts(field, text, "web addresses") if u.strip()]
+    items = [item for item in original or [] if isinstance(item, Mapping)]
+    kept = {ref.url: item for ref, item in zip(files_of(items), items, strict=True)}
     out: list[dict[str, Any]] = []
+    limit = MAX_LENGTHS["url"]
     for url in urls:
         if url in kept:
             out.append(dict(kept[url]))
             continue
         if not re.match(r"^https?://\S+$", url):
-            raise PropertyValueError(field, f"'{url}' is not a web address (http:// or https://)")
+            raise PropertyValueError(
+                field, f"'{_shown(url)}' is not a web address (http:// or https://)"
+            )
+        if len(url) > limit:
+            raise PropertyValueError(field, f"a file's web address is at most {limit:,} characters")
         name = url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0] or url
         out.append({"name": name[:100], "type": "external", "external": {"url": url}})
     if len(out) > MAX_ARRAY:
@@ -451,59 +625,92 @@ def _parse_files(field: str, text: Any, original: Sequence[Any] | None) -> list[
     return out
 
 
+def _parse_checkbox(field: str, raw: Any) -> bool:
+    if raw is None or isinstance(raw, bool):
+        return bool(raw)
+    if isinstance(raw, str):
+        return raw.strip().lower() in ("true", "yes", "1", "x", CHECKED)
+    if isinstance(raw, int):
+        return raw != 0
+    raise PropertyValueError(field, f"check or uncheck it (the editor held {_kind_of(raw)})")
+
+
+def _parse_text(field: str, raw: Any) -> list[dict[str, Any]]:
+    text = _editor_text(field, raw)
+    too_long = (
+        f"the text is too long: Notion takes at most {MAX_TEXT_TOTAL:,} characters "
+        "(an emoji counts as 2)"
+    )
+    if utf16_len(text) > MAX_TEXT_TOTAL:
+        raise PropertyValueError(field, too_long)
+    items = from_plain(text)
+    if len(items) > MAX_ARRAY:
+        raise PropertyValueError(field, too_long)
+    return items
+
+
+def _parse_string(field: str, kind: str, raw: Any) -> str | None:
+    """A url, email or phone_number: trimmed, checked loosely, None when empty."""
+    text = _editor_text(field, raw).strip()
+    if text == "":
+        return None
+    limit = MAX_LENGTHS[kind]
+    if len(text) > limit:
+        raise PropertyValueError(field, f"{_WHAT[kind]} is at most {limit:,} characters")
+    shown = _shown(text)
+    if kind == "url" and re.search(r"\s", text):
+        raise PropertyValueError(field, f"'{shown}' is not a web address (it has spaces)")
+    if kind == "email" and not _EMAIL.match(text):
+        raise PropertyValueError(field, f"'{shown}' is not an email address")
+    if kind == "phone_number" and not (_PHONE.match(text) and re.search(r"[0-9]", text)):
+        raise PropertyValueError(field, f"'{shown}' is not a phone number")
+    return text
+
+
 def parse_value(
     prop: PropertySchema, raw: Any, *, original: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
     """The request value (`{<type>: ...}`) for what the user typed, validated.
 
-    `original` is the property's value from the response, when editing an existing page (kept
-    details such as a date's time zone or a hosted file come from it). Raises
-    PropertyValueError naming the property.
+    `raw` is the editor's value in editor_value's form (None counts as empty). `original` is
+    the property's value from the response, when editing an existing page (kept details such
+    as a date's time zone or a hosted file come from it). Raises PropertyValueError naming
+    the property for anything Notion would refuse or that could not be sent: bad or odd input
+    never raises anything else, and a value returned is always plain JSON (no NaN or
+    infinity, no unpaired surrogate).
     """
     kind = prop.type
     field = prop.name
-    old = (original or {}).get(kind)
+    old = original.get(kind) if isinstance(original, Mapping) else None
     if kind in READ_ONLY_TYPES or kind not in WRITABLE_TYPES:
         raise PropertyValueError(field, "is read-only")
     if kind in ("title", "rich_text"):
-        text = str(raw or "")
-        items = from_plain(text)
-        if len(items) > MAX_ARRAY:
-            raise PropertyValueError(field, "the text is too long")
-        return {kind: items}
+        return {kind: _parse_text(field, raw)}
     if kind == "number":
-        return {kind: _parse_number(field, str(raw or ""))}
+        return {kind: _parse_number(field, raw)}
     if kind == "checkbox":
-        if isinstance(raw, str):
-            return {kind: raw.strip().lower() in ("true", "yes", "1", "x", CHECKED)}
-        return {kind: bool(raw)}
+        return {kind: _parse_checkbox(field, raw)}
     if kind == "select":
-        return {kind: _parse_option(prop, str(raw or ""), must_exist=False)}
+        return {kind: _parse_option(prop, _editor_text(field, raw), must_exist=False)}
     if kind == "status":
-        return {kind: _parse_option(prop, str(raw or ""), must_exist=True, allow_empty=False)}
+        name = _editor_text(field, raw)
+        return {kind: _parse_option(prop, name, must_exist=True, allow_empty=False)}
     if kind == "multi_select":
-        names = [raw] if isinstance(raw, str) else list(raw or [])
         options: list[dict[str, Any]] = []
-        for name in names:
-            option = _parse_option(prop, str(name), must_exist=False)
-            if option and option not in options:
+        seen: set[str] = set()
+        for name in _editor_texts(field, raw, "option names"):
+            option = _parse_option(prop, name, must_exist=False)
+            if option and option["name"] not in seen:
+                seen.add(option["name"])
                 options.append(option)
-        if len(options) > MAX_ARRAY:
-            raise PropertyValueError(field, f"at most {MAX_ARRAY} options")
+                if len(options) > MAX_ARRAY:
+                    raise PropertyValueError(field, f"at most {MAX_ARRAY} options")
         return {kind: options}
     if kind == "date":
-        return {kind: _parse_date(field, str(raw or ""), old if isinstance(old, Mapping) else None)}
+        text = _editor_text(field, raw)
+        return {kind: _parse_date(field, text, old if isinstance(old, Mapping) else None)}
     if kind in ("url", "email", "phone_number"):
-        text = str(raw or "").strip()
-        if text == "":
-            return {kind: None}
-        if kind == "url" and re.search(r"\s", text):
-            raise PropertyValueError(field, f"'{text}' is not a web address (it has spaces)")
-        if kind == "email" and not _EMAIL.match(text):
-            raise PropertyValueError(field, f"'{text}' is not an email address")
-        if kind == "phone_number" and not (_PHONE.match(text) and re.search(r"\d", text)):
-            raise PropertyValueError(field, f"'{text}' is not a phone number")
-        return {kind: text}
+        return {kind: _parse_string(field, kind, raw)}
     if kind == "people":
         return {kind: _parse_ids(field, raw, "user")}
     if kind == "relation":

@@ -114,7 +114,7 @@ class TestParse:
         assert parse_value(estimate, "") == {"number": None}
         with pytest.raises(PropertyValueError) as caught:
             parse_value(estimate, "abc")
-        assert str(caught.value) == "Estimate: 'abc' is not a number"
+        assert str(caught.value) == "Estimate: type a number like 3 or 2.5; 'abc' is not a number"
         assert caught.value.field == "Estimate"
         for bad in ("1,5", "nan", "inf", "1.2.3", "--1"):
             with pytest.raises(PropertyValueError):
