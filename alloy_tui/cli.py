@@ -207,6 +207,9 @@ def _run(parser: argparse.ArgumentParser, ns: argparse.Namespace) -> int:
     except _UsageError as error:
         print(f"error: {error}", file=err)
         return EXIT_USAGE
+    except ConfigError as error:  # the config file turned unreadable when it was saved to
+        _print_error(error.sentence, error.remedy)
+        return EXIT_USAGE
     except AlloyError as error:
         _print_error(error.sentence, error.remedy)
         return EXIT_ERROR

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
+import io
 import os
 import re
+import stat
 import tempfile
 import tomllib
 from collections.abc import Mapping, MutableMapping
@@ -48,6 +51,8 @@ _DEFAULTS: Final[Mapping[str, str]] = {
     "base_url": DEFAULT_BASE_URL,
     "redirect_uri": DEFAULT_REDIRECT_URI,
 }
+CONFIG_MAX_BYTES: Final = 1024 * 1024
+"""config.toml and .env files are settings, never this big: a larger file is refused unread."""
 _LOOPBACK_HOSTS: Final = frozenset({"127.0.0.1", "localhost"})
 _OBJECT_ID: Final = re.compile(r"[0-9a-f]{24}")
 _REDIRECT_PATH: Final = re.compile(r"(/[A-Za-z0-9._~-]+)+/?")
@@ -63,6 +68,83 @@ class ConfigError(Exception):
 
     def __str__(self) -> str:
         return self.sentence
+
+
+class FileRefused(Exception):
+    """A file that was not read: it is not a regular file, or it is over the size cap.
+    `reason` completes "The file X ...", e.g. "is a named pipe (FIFO), not a regular file"."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _kind_of(mode: int) -> str:
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _size_text(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f} MB" if size >= 1024 * 1024 else f"{size} bytes"
+
+
+def _too_large(size: int, limit: int) -> str:
+    if _size_text(size) == _size_text(limit):
+        return f"is larger than the {_size_text(limit)} limit"
+    return f"is {_size_text(size)}, more than the {_size_text(limit)} limit"
+
+
+def read_bounded(path: Path, limit: int, *, follow_symlinks: bool = True) -> bytes:
+    """The bytes of the regular file `path`, reading at most `limit` + 1 bytes.
+
+    FileRefused (nothing read) for a FIFO, a device, a folder or a socket, for a symbolic link
+    when `follow_symlinks` is False, and for a file over `limit` bytes: such a file is never
+    opened for a read that could block or never end (a FIFO, /dev/zero). FileNotFoundError if
+    there is no such file; other OSErrors as they come."""
+    # Checked before opening, so a device or a FIFO is not even opened; checked again on the
+    # open descriptor, in case the path was swapped in between.
+    before = os.stat(path) if follow_symlinks else os.lstat(path)
+    if not stat.S_ISREG(before.st_mode):
+        raise FileRefused(f"is {_kind_of(before.st_mode)}, not a regular file")
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    flags |= getattr(os, "O_CLOEXEC", 0)
+    if not follow_symlinks:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as error:
+        if not follow_symlinks and error.errno == errno.ELOOP:
+            raise FileRefused("is a symbolic link, not a regular file") from error
+        raise
+    try:
+        opened = os.fstat(fd)
+        if not stat.S_ISREG(opened.st_mode):
+            raise FileRefused(f"is {_kind_of(opened.st_mode)}, not a regular file")
+        if opened.st_size > limit:
+            raise FileRefused(_too_large(opened.st_size, limit))
+        chunks: list[bytes] = []
+        left = limit + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1024 * 1024))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > limit:  # it grew since fstat
+        raise FileRefused(_too_large(len(data), limit))
+    return data
 
 
 @dataclass(frozen=True)
@@ -181,22 +263,39 @@ def _line_of(text: str, key: str) -> int | None:
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 
-def read_config_file(path: Path) -> dict[str, Any]:
-    """Parse config.toml; a missing file is empty, a broken one a ConfigError naming the line."""
+def _config_text(path: Path) -> str:
+    """config.toml as text ("" when there is none); ConfigError for a file that is not read."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = read_bounded(path, CONFIG_MAX_BYTES)
     except FileNotFoundError:
-        return {}
-    except UnicodeDecodeError as exc:
+        return ""
+    except FileRefused as exc:
         raise ConfigError(
-            f"The config file {path} is not UTF-8 text.",
-            "Fix or delete the file.",
+            f"The config file {path} {exc.reason}, so it was not read.",
+            "Replace it with a small TOML text file, or delete it to start over.",
         ) from exc
     except OSError as exc:
         raise ConfigError(
             f"Cannot read the config file {path}: {exc.strerror or exc}.",
             "Check the file's permissions.",
         ) from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"The config file {path} is not UTF-8 text.",
+            "Fix or delete the file.",
+        ) from exc
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Parse config.toml; a missing file is empty, a broken one a ConfigError naming the line.
+
+    Only a regular file of at most CONFIG_MAX_BYTES is read; anything the parser cannot take
+    (deep nesting, a huge number, control characters) is a ConfigError, never a traceback."""
+    text = _config_text(path)
+    if not text:
+        return {}
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -208,6 +307,17 @@ def read_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(
             f"The config file {path} is not valid TOML: {message}.",
             "Fix that line, or delete the file to start over.",
+        ) from exc
+    except (RecursionError, MemoryError) as exc:
+        raise ConfigError(
+            f"The config file {path} is not valid TOML: its arrays or tables are nested too "
+            "deeply to read.",
+            "Fix the file, or delete it to start over.",
+        ) from exc
+    except ValueError as exc:  # e.g. an integer with thousands of digits
+        raise ConfigError(
+            f"The config file {path} is not valid TOML: {exc}.",
+            "Fix the file, or delete it to start over.",
         ) from exc
     _check_types(data, text, path)
     return data
@@ -259,12 +369,7 @@ def load_settings(
     dotenv: Mapping[str, str | None] = {}
     dotenv_label = ""
     if env_file is not None:
-        if not env_file.is_file():
-            raise ConfigError(
-                f"The env file {env_file} does not exist.",
-                "Check the path given to --env-file.",
-            )
-        dotenv, dotenv_label = _read_dotenv(env_file), f".env ({env_file})"
+        dotenv, dotenv_label = _read_dotenv(env_file, explicit=True), f".env ({env_file})"
     elif use_cwd_env:
         candidate = Path.cwd() / ".env"
         if candidate.is_file():
@@ -327,11 +432,33 @@ def load_settings(
     )
 
 
-def _read_dotenv(path: Path) -> Mapping[str, str | None]:
+def _read_dotenv(path: Path, *, explicit: bool = False) -> Mapping[str, str | None]:
+    """A .env file's values; ConfigError naming the file if it cannot be read (only a regular
+    file of at most CONFIG_MAX_BYTES is)."""
     try:
-        return dotenv_values(path, encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"Cannot read the env file {path}: {exc}.", "Check the file.") from exc
+        data = read_bounded(path, CONFIG_MAX_BYTES)
+    except FileNotFoundError as exc:
+        where = "Check the path given to --env-file." if explicit else "Check the file."
+        raise ConfigError(f"The env file {path} does not exist.", where) from exc
+    except FileRefused as exc:
+        raise ConfigError(
+            f"The env file {path} {exc.reason}, so it was not read.",
+            "Replace it with a small text file of NAME=value lines.",
+        ) from exc
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot read the env file {path}: {exc.strerror or exc}.", "Check the file."
+        ) from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"The env file {path} is not UTF-8 text.", "Fix the file.") from exc
+    try:
+        return dotenv_values(stream=io.StringIO(text))
+    except (RecursionError, MemoryError, ValueError) as exc:
+        raise ConfigError(
+            f"The env file {path} could not be read as NAME=value lines.", "Fix the file."
+        ) from exc
 
 
 def atomic_write_text(path: Path, text: str, mode: int = 0o600) -> None:
@@ -382,12 +509,15 @@ def save_config_values(values: Mapping[str, str | None], path: Path | None = Non
     Dotted names ("sandbox.connection_id") address a key inside a table."""
     path = path or default_config_path()
     read_config_file(path)  # a broken file is a ConfigError naming its line, never overwritten
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        text = ""
+    text = _config_text(path)
     # tomlkit edits the document in place, so the user's comments and layout survive.
-    document = tomlkit.parse(text)
+    try:
+        document = tomlkit.parse(text)
+    except (RecursionError, MemoryError, ValueError, tomlkit.exceptions.TOMLKitError) as exc:
+        raise ConfigError(
+            f"The config file {path} could not be updated: it could not be parsed for editing.",
+            "Fix the file, or delete it to start over.",
+        ) from exc
     for name, value in values.items():
         table: MutableMapping[str, Any] = document
         *parents, key = name.split(".")
@@ -415,14 +545,17 @@ def save_active_connection(connection_id: str, settings: Settings) -> Path:
 
 
 __all__ = [
+    "CONFIG_MAX_BYTES",
     "DEFAULT_BASE_URL",
     "DEFAULT_REDIRECT_URI",
     "ENV_NAMES",
     "ConfigError",
+    "FileRefused",
     "Settings",
     "atomic_write_text",
     "default_config_path",
     "load_settings",
+    "read_bounded",
     "read_config_file",
     "save_active_connection",
     "save_config_values",

@@ -8,18 +8,29 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
+from alloy_tui.config import FileRefused, read_bounded
+from alloy_tui.notion.values import same_value
+
 DRAFT_VERSION: Final = 1
 """Written into every draft; a file with a later version is reported, never misread."""
 
+DRAFT_MAX_BYTES: Final = 16 * 1024 * 1024
+"""A draft file larger than this is not read (it is moved aside), and none is written."""
+DRAFT_MAX_DEPTH: Final = 64
+"""JSON nesting a draft may have; real ones stay under ten levels."""
+
 _SUFFIX: Final = ".json"
+_CORRUPT: Final = ".corrupt"
 _UNSAFE: Final = re.compile(r"[^A-Za-z0-9_-]+")
 _KEPT: Final = ".kept-"
+# Read errors that mean "this file cannot be read by us", not "something is briefly wrong".
+_UNREADABLE_ERRNOS: Final = frozenset({errno.EACCES, errno.EPERM, errno.ELOOP, errno.EISDIR})
 
 
 def _now() -> datetime:
@@ -104,15 +115,53 @@ class Draft:
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
+    def matches_server(self, properties: Mapping[str, Any], body_markdown: str | None) -> bool:
+        """True when everything this draft holds is already what the server has, so there is
+        no unsaved work in it to offer back (a save would send nothing).
+
+        `properties` is the page's current `properties` as the server returns them (response
+        form: `{"Estimate": {"id": ..., "type": "number", "number": 8}, ...}`);
+        `body_markdown` is the current body as Markdown, as the body editor would load it
+        (None if it is not known).
+
+        - The body matches when the draft did not edit it (`body_markdown` None), or when its
+          text is exactly the server's; an edited body never matches an unknown one.
+        - Each request value in `properties` must mean the same as the server's value of that
+          property (the save path's comparison, `same_value`: '8' and 8.0 match, a title
+          compares its text), or equal the server's value restricted to the request's keys.
+        - A property typed but not valid yet (in `property_inputs` without a request value)
+          never matches: the server cannot hold it.
+        A value of an unexpected shape counts as not matching, so the draft is offered."""
+        if self.body_markdown is not None and (
+            body_markdown is None or self.body_markdown != body_markdown
+        ):
+            return False
+        if any(name not in self.properties for name in self.property_inputs):
+            return False
+        return all(
+            _same_property(request, properties.get(name))
+            for name, request in self.properties.items()
+        )
+
     @classmethod
     def from_json(cls, text: str) -> Draft:
-        """Parse a draft file; ValueError (with the reason) for anything that is not one."""
-        data = json.loads(text)
+        """Parse a draft file; ValueError (with the reason) for anything that is not one,
+        including JSON too deeply nested to parse."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"not valid JSON ({error})") from error
+        except (RecursionError, MemoryError) as error:
+            raise ValueError("not a draft: its JSON is nested too deeply to read") from error
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
+        if _too_deep(data, DRAFT_MAX_DEPTH):
+            raise ValueError(f"not a draft: nested more than {DRAFT_MAX_DEPTH} levels deep")
         version = data.get("version")
-        if not isinstance(version, int) or version > DRAFT_VERSION or version < 1:
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
             raise ValueError(f"unknown draft version {version!r}")
+        if version > DRAFT_VERSION:
+            raise NewerDraftError(f"unknown draft version {version!r}, from a newer alloy-tui")
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
         for name in ("page_id", "connection_id", "base_url", "title", "base_properties_hash"):
@@ -121,6 +170,9 @@ class Draft:
         for name in ("properties", "property_inputs", "base_properties"):
             if not isinstance(values.get(name, {}), dict):
                 raise ValueError(f"{name} is not an object")
+        for name, request in values.get("properties", {}).items():
+            if not isinstance(request, dict):
+                raise ValueError(f"the value of the property {name!r} is not an object")
         for name in ("created", "updated", "kept"):
             if not isinstance(values.get(name, ""), str):
                 raise ValueError(f"{name} is not text")
@@ -130,12 +182,94 @@ class Draft:
         return cls(**values)
 
 
+def _same_property(request: Any, server: Any) -> bool:
+    """A draft's request value ({<type>: value}) against the server's value of the property."""
+    if not isinstance(request, Mapping) or len(request) != 1:
+        return False
+    current = server if isinstance(server, Mapping) else {}
+    if all(key in current and current[key] == value for key, value in request.items()):
+        return True
+    kind = next(iter(request))
+    try:
+        return same_value(str(kind), current.get(kind), request[kind])
+    except Exception:  # a value of a shape the comparison does not know: offer the draft
+        return False
+
+
+def _too_deep(value: Any, limit: int) -> bool:
+    """True when lists and objects nest more than `limit` levels (checked without recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+    return False
+
+
+class NewerDraftError(ValueError):
+    """A draft written by a newer alloy-tui: not misread, not moved; that version reads it."""
+
+
+class _Unreadable(Exception):
+    """A draft file that is not a draft this version can read; `corrupt` False for one that
+    is only newer than this version (left in place for that version)."""
+
+    def __init__(self, reason: str, *, corrupt: bool = True) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.corrupt = corrupt
+
+
+def _read_draft(path: Path) -> Draft:
+    """The draft in `path`, read safely: a regular file (no symlink, FIFO or device), at most
+    DRAFT_MAX_BYTES, UTF-8 JSON of the right shape. FileNotFoundError if it is gone;
+    _Unreadable for anything else; other OSErrors (a transient I/O problem) as they come."""
+    try:
+        data = read_bounded(path, DRAFT_MAX_BYTES, follow_symlinks=False)
+    except FileRefused as error:
+        raise _Unreadable(f"it {error.reason}") from error
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        if error.errno in _UNREADABLE_ERRNOS:
+            raise _Unreadable(error.strerror or type(error).__name__) from error
+        raise
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise _Unreadable("it is not UTF-8 text") from error
+    try:
+        return Draft.from_json(text)
+    except NewerDraftError as error:
+        raise _Unreadable(str(error), corrupt=False) from error
+    except (ValueError, TypeError) as error:
+        raise _Unreadable(str(error) or type(error).__name__) from error
+
+
 @dataclass(frozen=True)
 class CorruptDraft:
-    """A file in the drafts folder that could not be read as a draft (kept, not deleted)."""
+    """A file in the drafts folder that could not be read as a draft. It is never deleted:
+    `moved_to` is where it was moved aside (`<name>.corrupt`), so it is reported only once;
+    None when it was left in place (a draft of a newer version, or the move failed)."""
 
     path: Path
     reason: str
+    moved_to: Path | None = None
+    move_error: str = ""
+
+    @property
+    def sentence(self) -> str:
+        """One sentence for the user: which file, why, and where it is now."""
+        said = f"The draft file {self.path} could not be read ({self.reason})"
+        if self.moved_to is not None:
+            return f"{said}; it was moved aside to {self.moved_to.name} and nothing was lost."
+        if self.move_error:
+            return f"{said}, and it could not be moved aside ({self.move_error})."
+        return f"{said}; it was left as it is."
 
 
 class DraftWriteError(OSError):
@@ -149,6 +283,22 @@ class DraftWriteError(OSError):
 
     def __str__(self) -> str:
         return self.sentence
+
+
+def _remove_error(error: OSError, folder: Path, target: Path) -> DraftWriteError:
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return DraftWriteError(
+            f"The drafts folder {folder} is read-only: the draft {target.name} could not be "
+            "removed.",
+            "Make the folder writable; until then the draft stays on disk and is offered again.",
+            cause=error,
+        )
+    reason = error.strerror or type(error).__name__
+    return DraftWriteError(
+        f"The draft {target} could not be removed ({reason}).",
+        "It stays on disk and is offered again; you can delete it by hand.",
+        cause=error,
+    )
 
 
 def _write_error(error: OSError, folder: Path) -> DraftWriteError:
@@ -250,8 +400,15 @@ class DraftStore:
             raise _write_error(error, self.directory) from error
 
     def _write(self, target: Path, text: str) -> None:
-        self._ensure_directory()
         data = text.encode("utf-8")
+        if len(data) > DRAFT_MAX_BYTES:
+            # Never written: the reader would refuse it at the next start.
+            raise DraftWriteError(
+                f"This draft is larger than {DRAFT_MAX_BYTES // (1024 * 1024)} MB, too large "
+                f"to keep in {self.directory}.",
+                "Your edit is still on screen; save it with Ctrl+S.",
+            )
+        self._ensure_directory()
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         try:
             # The mode is set at creation: the text never sits in a file others can read.
@@ -284,34 +441,58 @@ class DraftStore:
         except FileNotFoundError:
             return False
         except OSError as error:
-            raise _write_error(error, self.directory) from error
+            raise _remove_error(error, self.directory, target) from error
         _fsync_directory(self.directory)
         return True
 
     # ---- reading -----------------------------------------------------------------------
 
-    def load(self, page_id: str, connection_id: str, kept: str = "") -> Draft | None:
-        """The page's live draft (or with `kept` that kept copy), or None if there is none or it
-        cannot be read (then reported in `problems`)."""
-        target = self.path_for(page_id, connection_id, kept)
+    def _read(self, path: Path) -> Draft | None:
+        """The draft in `path`; None if it is gone or cannot be read. An unreadable file is
+        reported in `problems` and, unless it is only of a newer version, moved aside."""
         try:
-            text = target.read_text(encoding="utf-8")
+            return _read_draft(path)
         except FileNotFoundError:
             return None
-        except (OSError, UnicodeDecodeError) as error:
-            self.problems.append(CorruptDraft(target, str(error)))
-            return None
+        except _Unreadable as error:
+            if error.corrupt:
+                self.problems.append(self._move_aside(path, error.reason))
+            else:
+                self.problems.append(CorruptDraft(path, error.reason))
+        except OSError as error:
+            self.problems.append(CorruptDraft(path, error.strerror or type(error).__name__))
+        return None
+
+    def _move_aside(self, path: Path, reason: str) -> CorruptDraft:
+        """Rename an unreadable draft file to `<name>.corrupt` (`<name>.2.corrupt`, ... if
+        taken): kept for the user, out of the way of every later start."""
+        target = path.with_name(path.name + _CORRUPT)
+        counter = 1
+        while os.path.lexists(target):
+            counter += 1
+            target = path.with_name(f"{path.name}.{counter}{_CORRUPT}")
         try:
-            draft = Draft.from_json(text)
-        except (ValueError, TypeError) as error:
-            self.problems.append(CorruptDraft(target, str(error)))
+            os.rename(path, target)
+        except FileNotFoundError:
+            return CorruptDraft(path, reason, move_error="it was removed meanwhile")
+        except OSError as error:
+            return CorruptDraft(path, reason, move_error=error.strerror or type(error).__name__)
+        _fsync_directory(self.directory)
+        return CorruptDraft(path, reason, moved_to=target)
+
+    def load(self, page_id: str, connection_id: str, kept: str = "") -> Draft | None:
+        """The page's live draft (or with `kept` that kept copy), or None if there is none or it
+        cannot be read (then reported in `problems` and moved aside)."""
+        draft = self._read(self.path_for(page_id, connection_id, kept))
+        if draft is None:
             return None
         if (draft.page_id, draft.connection_id, draft.kept) != (page_id, connection_id, kept):
             return None
         return draft
 
     def kept_copies(self, page_id: str, connection_id: str) -> list[Draft]:
-        """The page's kept copies, newest first (unreadable ones reported in `problems`)."""
+        """The page's kept copies, newest first (unreadable ones reported in `problems` and
+        moved aside)."""
         pattern = f"{self._stem(page_id, connection_id)}{_KEPT}*{_SUFFIX}"
         try:
             paths = sorted(self.directory.glob(pattern))
@@ -320,10 +501,8 @@ class DraftStore:
             return []
         copies: list[Draft] = []
         for path in paths:
-            try:
-                draft = Draft.from_json(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, ValueError, TypeError) as error:
-                self.problems.append(CorruptDraft(path, str(error) or type(error).__name__))
+            draft = self._read(path)
+            if draft is None:
                 continue
             if draft.kept and (draft.page_id, draft.connection_id) == (page_id, connection_id):
                 copies.append(draft)
@@ -331,7 +510,9 @@ class DraftStore:
         return copies
 
     def list(self) -> list[Draft]:
-        """Every readable draft, newest first; unreadable files are reported in `problems`."""
+        """Every readable draft, newest first. Unreadable files are reported in `problems`
+        and moved aside to `<name>.corrupt` (never deleted), so each is reported once; a
+        draft of a newer version is reported and left in place."""
         self.problems = []
         try:
             paths = sorted(self.directory.glob(f"*{_SUFFIX}"))
@@ -342,10 +523,9 @@ class DraftStore:
         for path in paths:
             if path.name.startswith("."):
                 continue  # a temp file left by a crash mid-write: the real draft is intact
-            try:
-                drafts.append(Draft.from_json(path.read_text(encoding="utf-8")))
-            except (OSError, UnicodeDecodeError, ValueError, TypeError) as error:
-                self.problems.append(CorruptDraft(path, str(error) or type(error).__name__))
+            draft = self._read(path)
+            if draft is not None:
+                drafts.append(draft)
         drafts.sort(key=lambda d: (d.updated, d.created, d.page_id), reverse=True)
         return drafts
 
@@ -371,9 +551,11 @@ def _fsync_directory(directory: Path) -> None:
 
 
 __all__ = [
+    "DRAFT_MAX_BYTES",
     "DRAFT_VERSION",
     "CorruptDraft",
     "Draft",
     "DraftStore",
     "DraftWriteError",
+    "NewerDraftError",
 ]

@@ -250,6 +250,60 @@ def test_a_broken_config_file_exits_2_naming_it(
     assert str(path) in err and "line 1" in err
 
 
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        ("a = " + "[" * 100_000, "nested too deeply"),
+        ("a = 1" + "0" * 5000, "not valid TOML"),
+        (b"\x89PNG\r\n\x1a\n\x00\xff binary", "not UTF-8"),
+    ],
+    ids=["deep nesting", "huge integer", "binary"],
+)
+def test_a_hostile_config_file_exits_2_with_one_sentence(
+    capsys: pytest.CaptureFixture[str],
+    isolated_dirs: dict[str, Path],
+    content: str | bytes,
+    said: str,
+) -> None:
+    path = config_file(isolated_dirs)
+    path.parent.mkdir(parents=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    assert cli.main(["connections"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: The config file {path} ") and said in err
+    assert "Traceback" not in err and len(err.splitlines()) == 2  # the sentence, the remedy
+    assert path.exists()  # the user's file is never moved aside
+
+
+def test_a_config_file_that_cannot_be_saved_to_exits_2_with_one_sentence(
+    sandbox_factory: Callable[..., SandboxServer],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    isolated_dirs: dict[str, Path],
+) -> None:
+    server = sandbox_factory(auto_consent=True, rate_limit=False)
+    monkeypatch.setenv("ALLOY_BASE_URL", server.base_url)
+    monkeypatch.setenv("ALLOY_API_KEY", server.config.api_key)
+    monkeypatch.setenv("ALLOY_USER_ID", server.config.user_id)
+    scripted_browser(monkeypatch)
+    path = config_file(isolated_dirs)
+    real_save = cli.save_active_connection
+
+    def corrupted_meanwhile(*args: object) -> Path:
+        # The file turned hostile while the browser was open.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("a = " + "[" * 100_000, encoding="utf-8")
+        return real_save(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cli, "save_active_connection", corrupted_meanwhile)
+    assert cli.main(["connect", "notion", "--timeout", "30"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: The config file {path} ") and "Traceback" not in err
+
+
 def test_sandbox_flag_runs_against_a_background_sandbox(
     capsys: pytest.CaptureFixture[str], isolated_dirs: dict[str, Path]
 ) -> None:

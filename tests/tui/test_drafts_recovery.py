@@ -196,7 +196,9 @@ async def test_unreadable_draft_files_are_reported_not_fatal(
         assert [d.title for d in modal.drafts] == ["Readable row"]
         messages = [n.message for n in app._notifications]
         assert any("garbage.json" in m for m in messages)
-        assert (folder / "garbage.json").exists()
+        # Moved aside, not deleted, so the next start does not report it again.
+        assert (folder / "garbage.json.corrupt").read_text(encoding="utf-8") == "{oops"
+        assert not (folder / "garbage.json").exists()
 
 
 async def test_no_drafts_no_modal(sandbox: SandboxServer) -> None:

@@ -346,3 +346,13 @@ def test_saving_keeps_the_users_comments_and_layout(tmp_path: Path) -> None:
     assert data["connection_id"] == "65a1b2c3d4e5f60718293a4b"
     assert data["sandbox"]["connection_id"] == "fee0ba697915efa0736d1187"
     assert data["keys"] == {"page.save": "ctrl+w"}
+
+
+def test_a_config_file_symlinked_by_a_dotfile_manager_still_loads(
+    workdir: Path, config_path: Path, tmp_path: Path
+) -> None:
+    real = tmp_path / "dotfiles" / "config.toml"
+    real.parent.mkdir()
+    real.write_text('user_id = "0123456789abcdef01234567"\n', encoding="utf-8")
+    config_path.symlink_to(real)
+    assert load_settings(env={}).user_id == "0123456789abcdef01234567"

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from alloy_tui.drafts import DRAFT_VERSION, Draft, DraftStore, DraftWriteError
+from alloy_tui import drafts as drafts_module
+from alloy_tui.drafts import DRAFT_VERSION, Draft, DraftStore, DraftWriteError, NewerDraftError
 
 PAGE = "1c2b3a4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d"
 OTHER_PAGE = "2d3c4b5a-6f7e-4b9c-8d1e-2f3a4b5c6d7e"
@@ -105,8 +106,16 @@ def test_list_is_newest_first_and_reports_corrupt_files_without_crashing(
     ]
     future = next(p for p in store.problems if p.path.name == "future.json")
     assert "version 99" in future.reason
-    # Reported, never deleted.
-    assert (store.directory / "broken.json").exists()
+    # Never deleted: a corrupt file is moved aside (so it is reported once), a draft of a
+    # newer version is left for that version.
+    broken = next(p for p in store.problems if p.path.name == "broken.json")
+    assert broken.moved_to == store.directory / "broken.json.corrupt"
+    assert broken.moved_to.read_text(encoding="utf-8") == "{not json"
+    assert "moved aside to broken.json.corrupt" in broken.sentence
+    assert future.moved_to is None and (store.directory / "future.json").exists()
+    assert "left as it is" in future.sentence
+    assert [d.title for d in store.list()] == ["Newer", "Older"]
+    assert [p.path.name for p in store.problems] == ["future.json"]
 
 
 def test_list_of_a_missing_folder_is_empty(tmp_path: Path) -> None:
@@ -245,10 +254,11 @@ def test_set_aside_moves_an_unreadable_draft_instead_of_losing_it(store: DraftSt
     live.write_text("{half a draft", encoding="utf-8")
     assert store.set_aside(PAGE, CONNECTION) is None
     assert not live.exists()
-    [moved] = [p for p in store.directory.iterdir() if ".kept-" in p.name]
+    [moved] = list(store.directory.iterdir())
+    assert moved.name == live.name + ".corrupt"
     assert moved.read_text(encoding="utf-8") == "{half a draft"
-    store.list()
-    assert [p.path for p in store.problems] == [moved]
+    assert [p.moved_to for p in store.problems] == [moved]
+    assert store.list() == [] and store.problems == []  # reported once
 
 
 def test_set_aside_on_a_full_disk_leaves_the_live_draft(
@@ -274,3 +284,140 @@ def test_a_kept_copy_round_trips_through_json() -> None:
     assert draft.key.endswith(":kept-20250314T120000Z")
     with pytest.raises(ValueError, match="kept"):
         Draft.from_json(json.dumps({**json.loads(draft.to_json()), "kept": 3}))
+
+
+def test_discard_in_a_read_only_folder_says_the_draft_was_not_removed(
+    store: DraftStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.save(make_draft())
+    path = store.path_for(PAGE, CONNECTION)
+    store.directory.chmod(0o500)
+    if os.geteuid() == 0:  # root ignores the mode: refuse the unlink as a read-only mount would
+
+        def refusing_unlink(target: object, *args: object, **kwargs: object) -> None:
+            raise OSError(errno.EROFS, "Read-only file system", str(target))
+
+        monkeypatch.setattr(os, "unlink", refusing_unlink)
+    try:
+        with pytest.raises(DraftWriteError) as raised:
+            store.discard(PAGE, CONNECTION)
+    finally:
+        monkeypatch.undo()
+        store.directory.chmod(0o700)
+    sentence = raised.value.sentence
+    assert "read-only" in sentence and "could not be removed" in sentence
+    assert path.name in sentence and "saved" not in sentence
+    assert raised.value.remedy
+    assert store.load(PAGE, CONNECTION) is not None  # still there, offered again
+
+
+def test_a_draft_over_the_size_cap_is_never_written(
+    store: DraftStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.save(make_draft(body_markdown="old text\n"))
+    monkeypatch.setattr(drafts_module, "DRAFT_MAX_BYTES", 2048)
+    with pytest.raises(DraftWriteError, match="larger than"):
+        store.save(make_draft(body_markdown="x" * 4096))
+    monkeypatch.undo()
+    kept = store.load(PAGE, CONNECTION)
+    assert kept is not None and kept.body_markdown == "old text\n"
+
+
+def test_from_json_refuses_a_boolean_version_and_names_a_newer_one() -> None:
+    data = json.loads(make_draft().to_json())
+    with pytest.raises(ValueError, match="version True"):
+        Draft.from_json(json.dumps({**data, "version": True}))
+    with pytest.raises(NewerDraftError, match="newer"):
+        Draft.from_json(json.dumps({**data, "version": DRAFT_VERSION + 1}))
+
+
+# ---- matches_server: is the draft's content already what the server holds? ----------------
+
+SERVER_PROPERTIES = {
+    "Name": {
+        "id": "title",
+        "type": "title",
+        "title": [
+            {
+                "type": "text",
+                "text": {"content": "Plan 🚀", "link": None},
+                "annotations": {"bold": True},
+                "plain_text": "Plan 🚀",
+            }
+        ],
+    },
+    "Estimate": {"id": "e", "type": "number", "number": 8},
+    "Done": {"id": "d", "type": "checkbox", "checkbox": True},
+    "Status": {"id": "s", "type": "status", "status": {"id": "1", "name": "Done"}},
+}
+SERVER_BODY = "Hello, world 👩‍👩‍👧\n"
+
+
+def server_draft(**changes: object) -> Draft:
+    values: dict[str, object] = {
+        "properties": {
+            "Estimate": {"number": 8},
+            "Done": {"checkbox": True},
+            "Name": {"title": [{"text": {"content": "Plan 🚀"}}]},
+            "Status": {"status": {"name": "Done"}},
+        },
+        "property_inputs": {"Estimate": "8", "Done": True, "Name": "Plan 🚀", "Status": "Done"},
+        "body_markdown": SERVER_BODY,
+    }
+    values.update(changes)
+    return make_draft(**values)
+
+
+def test_a_draft_equal_to_the_server_matches_it() -> None:
+    assert server_draft().matches_server(SERVER_PROPERTIES, SERVER_BODY)
+    # Only what the draft edited is compared: other properties and an untouched body do not
+    # matter, and a draft with nothing in it has nothing the server lacks.
+    assert server_draft(body_markdown=None).matches_server(SERVER_PROPERTIES, "other\n")
+    assert server_draft(body_markdown=None).matches_server(SERVER_PROPERTIES, None)
+    empty = make_draft(properties={}, property_inputs={}, body_markdown=None)
+    assert empty.matches_server({}, None)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"body_markdown": SERVER_BODY + "more\n"},
+        {"body_markdown": SERVER_BODY.rstrip("\n")},
+        {"properties": {"Estimate": {"number": 9}}, "property_inputs": {"Estimate": "9"}},
+        {"properties": {"Done": {"checkbox": False}}, "property_inputs": {"Done": False}},
+        {"properties": {"Name": {"title": [{"text": {"content": "Plan"}}]}}},
+        {"properties": {"Status": {"status": {"name": "Doing"}}}},
+        # Typed but not valid yet: the server cannot hold it.
+        {"properties": {}, "property_inputs": {"Estimate": "8,5"}},
+        # A property the page no longer has.
+        {"properties": {"Gone": {"number": 1}}, "property_inputs": {"Gone": "1"}},
+        # Shapes the comparison does not know are offered, not guessed at.
+        {"properties": {"Estimate": {"number": "eight"}}, "property_inputs": {}},
+        {"properties": {"Estimate": {}}, "property_inputs": {}},
+        {"properties": {"Estimate": {"number": 8, "extra": 1}}, "property_inputs": {}},
+    ],
+)
+def test_a_draft_with_anything_the_server_lacks_does_not_match(changes: dict[str, object]) -> None:
+    assert not server_draft(**changes).matches_server(SERVER_PROPERTIES, SERVER_BODY)
+
+
+def test_an_edited_body_never_matches_an_unknown_one() -> None:
+    assert not server_draft().matches_server(SERVER_PROPERTIES, None)
+
+
+def test_matches_server_compares_values_as_the_save_does() -> None:
+    # '8' typed as 8.0, a date written with another offset: the same value to Notion.
+    server = {
+        "Estimate": {"type": "number", "number": 8},
+        "Due": {"type": "date", "date": {"start": "2025-04-01T10:00:00.000+00:00", "end": None}},
+    }
+    draft = make_draft(
+        properties={"Estimate": {"number": 8.0}, "Due": {"date": {"start": "2025-04-01T10:00Z"}}},
+        property_inputs={},
+        body_markdown=None,
+    )
+    assert draft.matches_server(server, None)
+    # The server's value restricted to the request's keys is enough on its own.
+    assert make_draft(
+        properties={"Custom": {"weird": [1, {"a": 2}]}}, property_inputs={}, body_markdown=None
+    ).matches_server({"Custom": {"type": "weird", "weird": [1, {"a": 2}], "id": "x"}}, None)
