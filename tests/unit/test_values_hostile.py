@@ -4,6 +4,7 @@ property. Never another exception, never NaN or infinity, never a lone surrogate
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import sys
@@ -244,7 +245,7 @@ class TestSurrogates:
         chunks = split_utf16(text, limit)
         assert "".join(chunks) == text
         assert all(utf16_len(c) <= limit for c in chunks)
-        for before, after in zip(chunks, chunks[1:], strict=False):
+        for before, after in itertools.pairwise(chunks):
             assert not ("\ud800" <= before[-1] <= "\udbff" and "\udc00" <= after[0] <= "\udfff")
 
 
