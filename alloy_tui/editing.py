@@ -596,24 +596,12 @@ class PageSession:
         existing = self.drafts.load(self.page_id, self.connection_id)
         if existing is None or existing.is_empty:
             return None
-        if self.draft_matches_server(existing):
+        body = self.body_server_markdown if self.body_loaded else None
+        if existing.matches_server(self.server_properties, body):
             with contextlib.suppress(DraftWriteError):
                 self.drafts.discard(self.page_id, self.connection_id)
             return None
         return existing
-
-    def draft_matches_server(self, draft: Draft) -> bool:
-        """Whether every edit in `draft` is already what the server holds."""
-        if draft.body_changed and (
-            not self.body_loaded or draft.body_markdown != self.body_server_markdown
-        ):
-            return False
-        for name in draft.changed_properties:
-            if name not in draft.properties:
-                return False  # an input that does not validate: not the server's
-            if diff_properties(self.server_properties, {name: draft.properties[name]}):
-                return False
-        return True
 
     def restore(self, draft: Draft) -> Restored:
         """Put a draft's edits over the server version now shown. The edit's base stays the

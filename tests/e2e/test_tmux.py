@@ -107,8 +107,9 @@ def test_connections_search_open_and_quit(tmux: Tmux) -> None:
     tmux.keys("s")
     tmux.wait_for(lambda s: "results" in s and "Last edited" in s, "the search results")
     tmux.type("revamp")
+    # The summary names the query it answers: a partial query ("reva") cannot satisfy this.
     screen = tmux.wait_for(
-        lambda s: "Search revamp" in s and "1 result" in s, "the filtered results"
+        lambda s: "Search revamp" in s and "1 result for “revamp”" in s, "the final results"
     )
     assert "Sandbox emulator" not in screen  # the query narrowed the list
 

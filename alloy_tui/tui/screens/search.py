@@ -380,7 +380,9 @@ page's ••• menu → Connections and add the integration.
             more = " · the list ends here (Notion repeated a page of results)"
         else:
             more = " · scroll for more" if results.has_more else ""
-        self._set_state(summary=f"{count} {what}{more}")
+        # Naming the query says which request the list answers (not an earlier keystroke's).
+        query = f" for “{results.query.text}”" if results.query.text else ""
+        self._set_state(summary=f"{count} {what}{query}{more}")
 
     def _show_error(self, error: AlloyError, *, first: bool) -> None:
         if isinstance(error, ConnectionNotFoundError):
