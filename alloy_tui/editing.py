@@ -30,7 +30,7 @@ from alloy_tui.notion.models import (
     schema_from_database,
     schema_from_page,
 )
-from alloy_tui.notion.richtext import from_plain
+from alloy_tui.notion.richtext import from_plain, surrogate_index
 from alloy_tui.notion.values import (
     PropertyValueError,
     diff_properties,
@@ -302,6 +302,19 @@ class PageSession:
             except PropertyValueError as error:
                 errors[name] = error.message
         return diff_properties(self.server_properties, edits), errors
+
+    def body_error(self) -> str | None:
+        """Why the edited body cannot be sent (a broken character pasted in), or None."""
+        if self.body_text is None:
+            return None
+        index = surrogate_index(self.body_text)
+        if index is None:
+            return None
+        line = self.body_text.count("\n", 0, index) + 1
+        return (
+            f"The body contains a broken character (an unpaired surrogate) on line {line}; "
+            "retype that line, then save."
+        )
 
     # ---- saving --------------------------------------------------------------------
 

@@ -283,3 +283,14 @@ async def test_an_edit_back_to_the_server_value_is_no_edit(
     assert not session.dirty
     assert not session.journal()
     assert session.drafts.load(page_id, SEED_CONNECTION_ID) is None
+
+
+async def test_a_broken_character_in_the_body_is_refused_with_its_line(
+    notion: NotionAPI, session_for: Callable[..., PageSession]
+) -> None:
+    page_id = await tasks_row(notion, "Broken body")
+    session = await opened(session_for(page_id))
+    assert session.body_error() is None
+    session.set_body("A\n\nB \ud800\n\nC\n")
+    error = session.body_error()
+    assert error is not None and "line 3" in error

@@ -692,6 +692,11 @@ body below them, shown as Markdown.
             )
             return
         form.show_errors({})
+        broken = session.body_error()
+        if broken is not None:
+            self._show_error(broken)
+            self.notify(broken, title="Not saved", severity="error", markup=False)
+            return
         body = session.body_text
         if not changes and body is None:
             self.notify("Nothing to save: nothing has changed.", timeout=3)

@@ -109,13 +109,14 @@ class PropertyField(Vertical):
             "ctrl+z,u",
             "undo",
             "Undo",
+            show=False,
             id="property.undo",
             tooltip="Undo this field's last change",
         ),
         Binding(
             "x",
             "revert",
-            "Revert field",
+            "Revert",
             id="property.revert",
             tooltip="Put back the value Notion has",
         ),
@@ -241,6 +242,7 @@ class PropertyField(Vertical):
         else:
             yield TextInput(
                 value=str(original or ""),
+                select_on_focus=False,  # editing a field must not replace it at the first key
                 placeholder=PLACEHOLDERS.get(kind, ""),
                 classes="property-editor",
                 compact=True,
@@ -392,6 +394,8 @@ class PropertyField(Vertical):
         widget = target.first()
         widget.can_focus = True
         widget.focus()
+        if isinstance(widget, Input):
+            widget.cursor_position = len(widget.value)
         self._typing = False  # the next keystroke starts a new undo step
         return True
 
