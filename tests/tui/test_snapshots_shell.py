@@ -66,7 +66,7 @@ def test_search_screen_empty_state(snap_compare: Any, snapshot_app: AlloyApp) ->
 def test_connect_modal(snap_compare: Any, snapshot_app: AlloyApp) -> None:
     async def run_before(pilot: Any) -> None:
         await settle(pilot)
-        modal = ConnectModal(start=False)
+        modal = ConnectModal(start=False, clock=lambda: 1000.0)  # the countdown stands still
         await pilot.app.push_screen(modal)
         modal.show_event(
             ConnectEvent(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual import getters, on, work
@@ -54,9 +55,11 @@ this attempt knows. The new connection then becomes the active one.
         ),
     ]
 
-    def __init__(self, *, start: bool = True) -> None:
+    def __init__(self, *, start: bool = True, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(classes="dialog")
         self.start = start
+        self.clock = clock
+        """Seconds for the countdown (a test freezes it: a snapshot must not depend on load)."""
         self.url: str | None = None
         self.deadline: float | None = None
         self.finished: ConnectFinished | None = None
@@ -122,7 +125,7 @@ this attempt knows. The new connection then becomes the active one.
             for button in self.query("#copy, #open, #approve").results(Button):
                 button.disabled = False
         if event.seconds_left is not None:
-            self.deadline = time.monotonic() + event.seconds_left
+            self.deadline = self.clock() + event.seconds_left
             if self._ticker is not None:
                 self._ticker.resume()
         status.update(event.message or _DEFAULT_MESSAGES.get(event.kind, ""))
@@ -156,7 +159,7 @@ this attempt knows. The new connection then becomes the active one.
         if self.deadline is None:
             countdown.update("")
             return
-        left = max(0, math.ceil(self.deadline - time.monotonic()))
+        left = max(0, math.ceil(self.deadline - self.clock()))
         minutes, seconds = divmod(left, 60)
         countdown.update(f"Waiting for Notion… {minutes}:{seconds:02d} left")
 
