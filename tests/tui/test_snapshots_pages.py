@@ -51,13 +51,18 @@ def test_page_editor(snap_compare: Any, snapshot_app: AlloyApp) -> None:
         await settle(pilot)
         page = pilot.app.screen
         assert isinstance(page, PageScreen)
-        await wait_until(pilot, lambda: page.form is not None)
+        # The final state: the body and the people list are in (not a loading frame).
+        await wait_until(pilot, lambda: page.form is not None and page.body_loaded)
+        await settle(pilot)
         form = page.form
         assert form is not None
         estimate = form.field("Estimate")
         assert estimate is not None
         estimate.query_one(Input).value = "abc"
         await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: estimate.has_class("-error"))
+        # The toast times out after 5 s, which a loaded machine can reach before the shot.
+        pilot.app.clear_notifications()
         await _ready(pilot)
 
     assert snap_compare(snapshot_app, terminal_size=SIZE, run_before=run_before)
