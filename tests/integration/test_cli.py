@@ -19,9 +19,11 @@ import pytest
 
 from alloy_tui import cli
 from alloy_tui.alloy.client import ClientOptions
+from alloy_tui.config import save_active_connection
 from alloy_tui.sandbox.defaults import SEED_CONNECTION_ID
 
 if TYPE_CHECKING:
+    from alloy_tui.config import Settings
     from alloy_tui.sandbox.server import SandboxServer
 
 
@@ -290,13 +292,13 @@ def test_a_config_file_that_cannot_be_saved_to_exits_2_with_one_sentence(
     monkeypatch.setenv("ALLOY_USER_ID", server.config.user_id)
     scripted_browser(monkeypatch)
     path = config_file(isolated_dirs)
-    real_save = cli.save_active_connection
+    real_save = save_active_connection
 
-    def corrupted_meanwhile(*args: object) -> Path:
+    def corrupted_meanwhile(connection_id: str, settings: Settings) -> Path:
         # The file turned hostile while the browser was open.
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("a = " + "[" * 100_000, encoding="utf-8")
-        return real_save(*args)  # type: ignore[arg-type]
+        return real_save(connection_id, settings)
 
     monkeypatch.setattr(cli, "save_active_connection", corrupted_meanwhile)
     assert cli.main(["connect", "notion", "--timeout", "30"]) == 2
@@ -362,11 +364,13 @@ def test_no_command_without_a_key_exits_2_with_one_sentence(
 
 
 def test_no_command_with_a_key_runs_the_tui(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[tuple[object, object]] = []
-    monkeypatch.setattr(
-        "alloy_tui.tui.app.run_tui",
-        lambda settings, sandbox=None: seen.append((settings, sandbox)) or 0,
-    )
+    seen: list[tuple[Settings, SandboxServer | None]] = []
+
+    def fake_run_tui(settings: Settings, sandbox: SandboxServer | None = None) -> int:
+        seen.append((settings, sandbox))
+        return 0
+
+    monkeypatch.setattr("alloy_tui.tui.app.run_tui", fake_run_tui)
     assert cli.main(["--api-key", "k" * 20, "--user-id", "64f0a1b2c3d4e5f601234567"]) == 0
     [(settings, sandbox)] = seen
     assert sandbox is None
@@ -378,9 +382,9 @@ def test_sandbox_flag_without_command_runs_the_tui_on_a_private_sandbox(
 ) -> None:
     from alloy_tui.sandbox.defaults import DEFAULT_API_KEY, SEED_CONNECTION_ID
 
-    seen: list[tuple[object, object, bool]] = []
+    seen: list[tuple[Settings, SandboxServer | None, bool]] = []
 
-    def fake_run_tui(settings: object, sandbox: object = None) -> int:
+    def fake_run_tui(settings: Settings, sandbox: SandboxServer | None = None) -> int:
         seen.append((settings, sandbox, bool(getattr(sandbox, "is_serving", False))))
         return 0
 
@@ -388,6 +392,7 @@ def test_sandbox_flag_without_command_runs_the_tui_on_a_private_sandbox(
     assert cli.main(["--sandbox"]) == 0
     [(settings, sandbox, serving)] = seen
     assert serving, "the sandbox runs while the TUI does"
+    assert sandbox is not None
     assert not sandbox.is_serving, "and stops after it"
     assert settings.base_url == sandbox.base_url
     assert settings.api_key.reveal() == DEFAULT_API_KEY

@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
+from textual.app import App
 from textual.pilot import Pilot
+from textual.screen import Screen
 
 from alloy_tui.alloy.client import AlloyClient, ClientOptions, make_http
 from alloy_tui.sandbox.server import SandboxServer
@@ -17,6 +19,8 @@ from alloy_tui.tui.app import AlloyApp, make_app, sandbox_settings
 FIXED_NOW = datetime(2025, 3, 14, 12, 0, tzinfo=UTC)
 """The sandbox's and the app's "now" in snapshot tests, so relative times never change."""
 SIZE = (120, 36)
+
+ScreenT = TypeVar("ScreenT", bound=Screen[Any])
 
 
 async def _no_sleep(_seconds: float) -> None:
@@ -67,6 +71,18 @@ async def settle(pilot: Pilot[Any]) -> None:
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+def expect_screen(app: App[Any], kind: type[ScreenT]) -> ScreenT:
+    """Assert that the app shows a `kind` screen now, and return it, typed as one.
+
+    For mypy, not for the check: after `screen = app.screen; assert isinstance(screen, kind)`
+    the variable is widened back to `Screen[object]` by any later `app.screen is screen`, and
+    `assert isinstance(app.screen, kind)` keeps `app.screen` narrowed to `kind` for the rest of
+    the test, though the app moves on to other screens."""
+    screen = app.screen
+    assert isinstance(screen, kind), f"expected a {kind.__name__}, the app shows {screen!r}"
+    return screen
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from alloy_tui.tui.app import AlloyApp
 from alloy_tui.tui.modals.confirm import ConfirmModal
 from alloy_tui.tui.modals.connect import ConnectModal
 from alloy_tui.tui.screens.connections import ACTIVE_MARK, ConnectionsScreen
-from tests.tui.conftest import SIZE, build_app, settle, wait_until
+from tests.tui.conftest import SIZE, build_app, expect_screen, settle, wait_until
 
 
 async def _connect_one(app: AlloyApp, pilot: Any) -> str:
@@ -70,7 +70,7 @@ async def test_connect_adds_a_connection_and_makes_it_active(
         assert str(row[0]) == ACTIVE_MARK
         # The cursor follows the new connection, so d or Enter act on it, not on the old row.
         assert table.cursor_row == table.get_row_index(new_id)
-        assert app.screen.highlighted_id() == new_id
+        assert expect_screen(app, ConnectionsScreen).highlighted_id() == new_id
         assert app.status.connection == app.state.active_connection.name
         # The listener that received the callback is closed: no oauth worker left running.
         assert not [w for w in app.workers if w.group == "oauth" and not w.is_finished]

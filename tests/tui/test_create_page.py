@@ -12,7 +12,7 @@ from alloy_tui.tui.modals.picker import PickerModal
 from alloy_tui.tui.screens.create import CreatePageScreen
 from alloy_tui.tui.screens.page import PageScreen
 from alloy_tui.tui.widgets.properties import PropertyForm
-from tests.tui.conftest import SIZE, build_app, settle, wait_until
+from tests.tui.conftest import SIZE, build_app, expect_screen, settle, wait_until
 from tests.tui.pages_helpers import find_database, requests_for, started
 
 
@@ -125,7 +125,7 @@ async def test_a_create_whose_answer_was_lost_opens_the_page_notion_made(
         monkeypatch.setattr(NotionAPI, "create_page", created_then_lost)
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: isinstance(app.screen, PageScreen))
-        page = await app.state.notion.get_page(app.screen.page_id)
+        page = await app.state.notion.get_page(expect_screen(app, PageScreen).page_id)
         assert page_title(page) == "Lost answer 📭"
         found = await app.state.notion.search("Lost answer 📭", filter_object="page")
         assert [page_title(p) for p in found.results].count("Lost answer 📭") == 1

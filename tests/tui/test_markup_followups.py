@@ -21,7 +21,7 @@ from alloy_tui.tui.app import AlloyApp, make_app
 from alloy_tui.tui.modals.confirm import ConfirmModal
 from alloy_tui.tui.modals.drafts import DraftsModal, open_draft
 from alloy_tui.tui.screens.page import PageScreen
-from tests.tui.conftest import SIZE, build_app, settle, wait_until
+from tests.tui.conftest import SIZE, build_app, expect_screen, settle, wait_until
 from tests.tui.pages_helpers import started
 from tests.tui.test_body_editor import open_page, page_with_body
 from tests.tui.test_review_fixes_screens import screen_text
@@ -173,12 +173,10 @@ async def test_discarding_a_draft_and_trashing_a_markup_titled_page(
         await wait_until(pilot, lambda: isinstance(app.screen, DraftsModal))  # live one offered
         await pilot.press("escape")  # not now
         await settle(pilot)
-        page = app.screen
-        assert isinstance(page, PageScreen)
+        page = expect_screen(app, PageScreen)
         page.action_drafts()  # the page's drafts: live and kept ("d")
         await wait_until(pilot, lambda: isinstance(app.screen, DraftsModal))
-        modal = app.screen
-        assert isinstance(modal, DraftsModal)
+        modal = expect_screen(app, DraftsModal)
         await settle(pilot)
         assert len(modal.drafts) == 2
         assert MARKUP_TITLE in screen_text(app)  # the drafts' rows
@@ -286,7 +284,7 @@ async def test_open_draft_waits_for_the_connection_switch(
 
         assert open_draft(app, draft) is False
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmModal)  # the question, with nothing above it
+        expect_screen(app, ConfirmModal)  # the question, with nothing above it
         assert not any(
             isinstance(s, PageScreen) and s.page_id == draft.page_id for s in app.screen_stack
         )

@@ -10,7 +10,7 @@ from alloy_tui.sandbox.server import SandboxServer
 from alloy_tui.tui.modals.confirm import ConfirmModal, PromptModal
 from alloy_tui.tui.screens.page import PageScreen
 from alloy_tui.tui.widgets.properties import PropertyField, PropertyForm
-from tests.tui.conftest import SIZE, build_app, settle, wait_until
+from tests.tui.conftest import SIZE, build_app, expect_screen, settle, wait_until
 from tests.tui.pages_helpers import find_database, new_row, requests_for, started
 
 
@@ -135,7 +135,7 @@ async def test_leaving_with_unsaved_changes_asks(sandbox: SandboxServer) -> None
         await pilot.pause()
         screen.action_back()
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmModal)
+        expect_screen(app, ConfirmModal)
         await pilot.click("#cancel")
         await pilot.pause()
         assert app.screen is screen
@@ -154,7 +154,7 @@ async def test_trash_asks_then_moves_the_page_to_the_trash(sandbox: SandboxServe
         screen, _, page_id = await open_row(pilot, "Trash row")
         await pilot.press("ctrl+d")
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmModal)
+        expect_screen(app, ConfirmModal)
         await pilot.click("#cancel")
         await settle(pilot)
         assert app.screen is screen
@@ -258,9 +258,9 @@ async def test_plus_adds_a_new_multi_select_option_that_notion_creates_on_save(
         assert screen.dirty
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: not screen.dirty)
-        page = await pilot.app.state.notion.get_page(page_id)
+        page = await app.state.notion.get_page(page_id)
         assert [o["name"] for o in page["properties"]["Tags"]["multi_select"]] == ["needs-design"]
-        database = await pilot.app.state.notion.get_database(str(tasks["id"]))
+        database = await app.state.notion.get_database(str(tasks["id"]))
         options = database["properties"]["Tags"]["multi_select"]["options"]
         assert "needs-design" in [o["name"] for o in options]
 

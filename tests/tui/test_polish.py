@@ -52,6 +52,12 @@ def _options(select: Select[Any]) -> list[str]:
     return [str(value) for _label, value in select._options if value is not Select.NULL]
 
 
+def _choose(select: Select[Any], value: str) -> None:
+    """Set the select's value, as picking an entry does. Assigning in the test itself would
+    make mypy take `select.value` for a str from then on, though the field resets it."""
+    select.value = value
+
+
 async def test_new_option_asks_for_a_name_and_chooses_it() -> None:
     field = PropertyField(PRIORITY, {"type": "select", "select": {"name": "P1"}})
     app = FieldHost(field)
@@ -78,7 +84,7 @@ async def test_a_name_notion_would_refuse_is_an_error_and_nothing_changes() -> N
     app = FieldHost(field)
     async with app.run_test(size=SIZE) as pilot:
         select = field.query_one(Select)
-        select.value = NEW_OPTION
+        _choose(select, NEW_OPTION)
         await wait_until(pilot, lambda: isinstance(app.screen, PromptModal))
         assert select.value is Select.NULL
         await pilot.press(*"a, b", "enter")
@@ -88,7 +94,7 @@ async def test_a_name_notion_would_refuse_is_an_error_and_nothing_changes() -> N
         assert select.value is Select.NULL and not field.changed
         assert "a, b" not in _options(select)
         # Esc on the prompt leaves everything as it was too.
-        select.value = NEW_OPTION
+        _choose(select, NEW_OPTION)
         await wait_until(pilot, lambda: isinstance(app.screen, PromptModal))
         await pilot.press("escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, PromptModal))
@@ -100,7 +106,7 @@ async def test_status_explains_that_it_cannot_create_options() -> None:
     app = FieldHost(field)
     async with app.run_test(size=SIZE) as pilot:
         select = field.query_one(Select)
-        select.value = NEW_OPTION
+        _choose(select, NEW_OPTION)
         await pilot.pause()
         assert not isinstance(app.screen, PromptModal)
         assert select.value == "Done" and not field.changed

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.screen import ModalScreen
+from textual.geometry import Region
+from textual.pilot import Pilot
+from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Select
 
 from alloy_tui.sandbox.server import SandboxServer
@@ -13,14 +15,15 @@ from alloy_tui.tui.modals.filter_builder import ConditionRow, FilterBuilderModal
 from alloy_tui.tui.modals.help import HelpModal
 from alloy_tui.tui.modals.sort_builder import SortBuilderModal
 from alloy_tui.tui.screens.create import CreatePageScreen
+from alloy_tui.tui.screens.database import DatabaseScreen
 from alloy_tui.tui.screens.search import SearchScreen, fitted_widths
-from tests.tui.conftest import SIZE, build_app, settle, wait_until
+from tests.tui.conftest import SIZE, build_app, expect_screen, settle, wait_until
 from tests.tui.pages_helpers import find_database, started
 
 SMALL = (80, 24)
 
 
-def _inside(inner: Any, outer: Any) -> bool:
+def _inside(inner: Region, outer: Region) -> bool:
     """Whether region `inner` lies entirely within region `outer`."""
     return (
         inner.x >= outer.x
@@ -30,12 +33,12 @@ def _inside(inner: Any, outer: Any) -> bool:
     )
 
 
-async def _open_tasks(pilot: Any) -> Any:
+async def _open_tasks(pilot: Pilot[Any]) -> Screen[object]:
     app = await started(pilot)
     tasks = await find_database(app, "Tasks")
     app.open_database(str(tasks["id"]))
     await settle(pilot)
-    await wait_until(pilot, lambda: app.screen.table.row_count > 0)
+    await wait_until(pilot, lambda: expect_screen(app, DatabaseScreen).table.row_count > 0)
     return app.screen
 
 

@@ -30,7 +30,7 @@ from alloy_tui.tui.screens.create import CreatePageScreen
 from alloy_tui.tui.screens.database import DatabaseScreen
 from alloy_tui.tui.screens.page import PageScreen
 from alloy_tui.tui.screens.search import SearchScreen
-from tests.tui.conftest import SIZE, build_app, settle, wait_until
+from tests.tui.conftest import SIZE, build_app, expect_screen, settle, wait_until
 from tests.tui.pages_helpers import find_database, new_row, started
 from tests.tui.test_body_editor import open_page, page_with_body
 
@@ -307,7 +307,7 @@ async def test_jumps_ask_before_closing_a_dirty_page(sandbox: SandboxServer, jum
 
         action()  # what the command palette runs
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmModal)
+        expect_screen(app, ConfirmModal)
         await pilot.press("n")  # stay
         await pilot.pause()
         assert app.screen is page
@@ -315,7 +315,7 @@ async def test_jumps_ask_before_closing_a_dirty_page(sandbox: SandboxServer, jum
 
         action()
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmModal)
+        expect_screen(app, ConfirmModal)
         await pilot.press("y")  # discard
         await settle(pilot)
         assert page not in app.screen_stack
@@ -360,7 +360,7 @@ async def test_jump_asks_before_closing_a_new_page_with_input(sandbox: SandboxSe
 
         app.action_connections()
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmModal)
+        expect_screen(app, ConfirmModal)
         await pilot.press("n")
         await pilot.pause()
         assert app.screen is create
@@ -391,7 +391,7 @@ async def test_switching_connection_asks_before_dropping_a_dirty_page(
 
         assert app.switch_connection(other.id) is False  # the palette's "Switch to …"
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmModal)
+        expect_screen(app, ConfirmModal)
         await pilot.press("n")  # stay
         await pilot.pause()
         assert app.screen is page

@@ -44,7 +44,7 @@ def page(count: int) -> list[dict[str, Any]]:
     out = []
     for n in range(count):
         kind = kinds[n % len(kinds)]
-        extra = {"checked": False} if kind == "to_do" else {}
+        extra: dict[str, Any] = {"checked": False} if kind == "to_do" else {}
         if kind == "heading_2":
             extra = {"is_toggleable": False}
         out.append(block(n, kind, f"Line {n}", **extra))

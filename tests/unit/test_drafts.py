@@ -365,7 +365,7 @@ def server_draft(**changes: object) -> Draft:
         "body_markdown": SERVER_BODY,
     }
     values.update(changes)
-    return make_draft(**values)
+    return make_draft(PAGE, **values)
 
 
 def test_a_draft_equal_to_the_server_matches_it() -> None:

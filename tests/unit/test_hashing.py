@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 from alloy_tui.notion.hashing import blocks_hash, properties_hash
@@ -59,7 +60,7 @@ def test_two_reads_of_the_same_content_hash_the_same() -> None:
 def test_any_content_change_changes_the_hash() -> None:
     base = blocks_hash(BLOCKS)
     changes = []
-    for mutate in (
+    mutations: tuple[Callable[[list[dict[str, Any]]], object], ...] = (
         lambda b: b[0]["paragraph"]["rich_text"][0]["text"].update(content="Hello 👋!"),
         lambda b: b[0]["paragraph"]["rich_text"][0]["annotations"].update(bold=True),
         lambda b: b[0]["paragraph"]["rich_text"][0]["text"].update(link={"url": "https://x"}),
@@ -68,7 +69,8 @@ def test_any_content_change_changes_the_hash() -> None:
         lambda b: b[0].update(id="4c2b3a4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d"),
         lambda b: b.pop(),
         lambda b: b.reverse(),
-    ):
+    )
+    for mutate in mutations:
         changed = copy.deepcopy(BLOCKS)
         mutate(changed)
         changes.append(blocks_hash(changed))

@@ -335,7 +335,7 @@ def _sparse(path: Path, size: int) -> None:
         handle.truncate(size)
 
 
-CONFIG_KINDS: dict[str, tuple[Callable[[Path], None], str]] = {
+CONFIG_KINDS: dict[str, tuple[Callable[[Path], object], str]] = {
     "deep nesting": (lambda p: p.write_text(DEEP_TOML, encoding="utf-8"), "nested too deeply"),
     "a huge integer": (lambda p: p.write_text("a = 1" + "0" * 5000), "not valid TOML"),
     "invalid UTF-8": (lambda p: p.write_bytes(b'api_key = "\xff\xfe"\n'), "not UTF-8"),
@@ -366,7 +366,7 @@ def test_a_hostile_config_file_is_one_config_error(tmp_path: Path, kind: str) ->
     )
 
 
-ENV_KINDS: dict[str, tuple[Callable[[Path], None], str]] = {
+ENV_KINDS: dict[str, tuple[Callable[[Path], object], str]] = {
     "invalid UTF-8": (lambda p: p.write_bytes(b"ALLOY_API_KEY=\xff\n"), "not UTF-8"),
     "2 MB": (lambda p: _sparse(p, 2 * CONFIG_MAX_BYTES), "more than the 1 MB limit"),
     "FIFO": (lambda p: os.mkfifo(p), "named pipe"),

@@ -182,7 +182,7 @@ class TestBlocks:
         assert blocks_to_markdown([table]) == f"⟦table: 2 columns, 2 rows · {compact}⟧\n"
 
     def test_media_and_unsupported_blocks_are_visible(self) -> None:
-        blocks = [
+        blocks: list[dict[str, Any]] = [
             {
                 "type": "image",
                 "image": {"type": "external", "external": {"url": "https://i/x.png"}},

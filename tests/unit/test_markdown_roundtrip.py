@@ -232,7 +232,7 @@ fragment = st.one_of(
     st.text("abc xyz", min_size=1, max_size=8),
 )
 texts = st.lists(fragment, min_size=1, max_size=8).map("".join)
-annotations = st.fixed_dictionaries(
+annotation_sets = st.fixed_dictionaries(
     {
         "bold": st.booleans(),
         "italic": st.booleans(),
@@ -245,7 +245,7 @@ annotations = st.fixed_dictionaries(
 text_items = st.builds(
     lambda content, notes, link: t(content, link, **notes),
     texts,
-    annotations,
+    annotation_sets,
     st.one_of(st.none(), st.none(), st.sampled_from(URLS)),
 )
 plain_annotations = st.just(dict(DEFAULT_ANNOTATIONS))
@@ -256,7 +256,7 @@ equation_items = st.builds(
         "annotations": notes,
     },
     st.text("abcxyz^_{}\\+=()", min_size=1, max_size=10).filter(lambda s: s.strip() == s),
-    annotations.map(lambda n: {**n, "code": False}),
+    annotation_sets.map(lambda n: {**n, "code": False}),
 )
 mention_items = st.builds(
     lambda shown, notes: {
@@ -266,7 +266,7 @@ mention_items = st.builds(
         "annotations": {**notes, "code": False},
     },
     texts,
-    annotations,
+    annotation_sets,
 )
 rich_texts = st.lists(
     st.one_of(text_items, text_items, text_items, equation_items, mention_items), max_size=6

@@ -156,7 +156,7 @@ class Fixture:
         self.store = Store(":memory:")
         seed_workspace(self.store, clock=self.clock)
         stamp = exact_time(self.clock.now)
-        data = {
+        data: dict[str, Any] = {
             "title": [],
             "description": [],
             "properties": SCHEMA,
