@@ -68,7 +68,8 @@ async def test_enter_edits_the_highlighted_field_and_esc_leaves_it(
         await pilot.press("k", "enter", "x", "y")  # the text is not selected: typing appends
         await pilot.pause()
         assert name.value == "Enter rowxy"
-        assert isinstance(screen.focused, Input)
+        editor = screen.focused
+        assert isinstance(editor, Input)
         await pilot.press("escape")
         await pilot.pause()
         assert screen.focused is name  # out of the editor, still on the page
@@ -102,7 +103,9 @@ async def test_x_reverts_a_field_and_enter_ticks_a_checkbox(sandbox: SandboxServ
         await pilot.pause()
         assert review.query_one(Checkbox).value is True
         assert screen.focused is review
-        assert sorted(screen.session.inputs) == ["Estimate", "Needs review"]  # type: ignore[union-attr]
+        session = screen.session
+        assert session is not None
+        assert sorted(session.inputs) == ["Estimate", "Needs review"]
 
 
 async def test_revert_all_asks_then_puts_back_every_field(sandbox: SandboxServer) -> None:
