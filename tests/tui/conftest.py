@@ -11,6 +11,7 @@ import pytest
 from textual.app import App
 from textual.pilot import Pilot
 from textual.screen import Screen
+from textual.widgets import Input, TextArea
 
 from alloy_tui.alloy.client import AlloyClient, ClientOptions, make_http
 from alloy_tui.sandbox.server import SandboxServer
@@ -67,9 +68,13 @@ async def wait_until(
 
 
 async def settle(pilot: Pilot[Any]) -> None:
-    """Let every worker finish and the screen process what they posted."""
+    """Let every worker finish and the screen process what they posted; text cursors stop
+    blinking (a snapshot taken half a second later on a loaded machine must look the same)."""
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
+    for widget in pilot.app.screen.query("Input, TextArea"):
+        if isinstance(widget, Input | TextArea):
+            widget.cursor_blink = False
     await pilot.pause()
 
 
