@@ -1,20 +1,14 @@
-"""Per-connection rate limiting like Notion's: a token bucket of ~3 requests/s with small bursts."""
+"""Per-connection rate limiting like Notion's: ~3 requests/s with small bursts, answered as 429."""
 
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from alloy_tui.tokenbucket import TokenBuckets
 
 RATE_LIMITED_MESSAGE = "You have been rate limited. Please try again in a few minutes."
-
-
-@dataclass
-class _Bucket:
-    tokens: float
-    updated: float
 
 
 class RateLimiter:
@@ -33,30 +27,13 @@ class RateLimiter:
     ) -> None:
         if rate_per_second <= 0:
             raise ValueError("rate_per_second must be positive")
-        if burst < 1:
-            raise ValueError("burst must be at least 1")
         self.rate_per_second = rate_per_second
         self.burst = burst
-        self._monotonic = monotonic
-        self._buckets: dict[str, _Bucket] = {}
-        self._lock = threading.Lock()
+        self._buckets = TokenBuckets(rate_per_second, burst, clock=monotonic)
 
     def acquire(self, key: str) -> int | None:
-        now = self._monotonic()
-        with self._lock:
-            bucket = self._buckets.get(key)
-            if bucket is None:
-                bucket = self._buckets[key] = _Bucket(tokens=float(self.burst), updated=now)
-            # A clock that goes backwards (an injected one) must not mint tokens.
-            elapsed = max(0.0, now - bucket.updated)
-            bucket.tokens = min(float(self.burst), bucket.tokens + elapsed * self.rate_per_second)
-            bucket.updated = max(bucket.updated, now)
-            if bucket.tokens >= 1.0:
-                bucket.tokens -= 1.0
-                return None
-            wait = (1.0 - bucket.tokens) / self.rate_per_second
-            return max(1, math.ceil(wait))
+        wait = self._buckets.take(key)
+        return None if wait is None else max(1, math.ceil(wait))
 
     def reset(self) -> None:
-        with self._lock:
-            self._buckets.clear()
+        self._buckets.reset()

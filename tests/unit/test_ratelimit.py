@@ -166,3 +166,32 @@ async def test_rate_limit_off_never_waits() -> None:
         await client.execute("notion", "get-self", connection_id=CRED, kind=ActionKind.READ)
     assert events == []
     assert ClientOptions().rate_per_second < 3.0
+
+
+def test_client_and_sandbox_share_one_token_bucket() -> None:
+    """One bucket rule, in a module neither package owns: the client's pacing and the
+    sandbox's 429 agree on when a connection's next token is due."""
+    import subprocess
+    import sys
+
+    from alloy_tui import tokenbucket
+    from alloy_tui.alloy import ratelimit
+    from alloy_tui.sandbox import limits
+
+    time = FakeTime()
+    client = ratelimit.RateLimiter(0.5, 1, clock=time.clock)
+    sandbox = limits.RateLimiter(rate_per_second=0.5, burst=1, monotonic=time.clock)
+    assert isinstance(client._buckets, tokenbucket.TokenBuckets)
+    assert isinstance(sandbox._buckets, tokenbucket.TokenBuckets)
+    assert client.reserve("c") == 0.0 and sandbox.acquire("c") is None
+    assert client.reserve("c") == pytest.approx(2.0) and sandbox.acquire("c") == 2
+    # The shared module does no I/O and pulls in neither side nor any framework.
+    code = "import sys, alloy_tui.tokenbucket; print(' '.join(sorted(sys.modules)))"
+    loaded = set(
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    forbidden = {"asyncio", "httpx", "sqlite3", "starlette", "textual", "socket"}
+    assert not loaded & forbidden
+    assert not {m for m in loaded if m.startswith(("alloy_tui.alloy", "alloy_tui.sandbox"))}
