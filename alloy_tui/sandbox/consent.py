@@ -10,6 +10,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from starlette.responses import HTMLResponse
 
+OAUTH_CLIENT_ID: Final = "5f0c4d9e-2b7a-4e31-9c8d-a1b2c3d4e5f6"
+"""The sandbox integration's Notion client id, shown in the authorize URL."""
+CONSENT_PATH: Final = "/v1/oauth/authorize"
 INTEGRATION_NAME: Final = "Alloy TUI Sandbox"
 CAPABILITIES: Final = (
     ("Read content", "View pages and databases you select, and their comments."),

@@ -1,0 +1,261 @@
+"""Alloy's endpoints, both dialects: connectors and actions, credentials, OAuth, execute."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from alloy_tui.sandbox import consent
+from alloy_tui.sandbox.actions import ACTIONS, ActionSpec, find_action
+from alloy_tui.sandbox.catalog import CONNECTORS, action_detail, action_summary
+from alloy_tui.sandbox.consent import CONSENT_PATH, OAUTH_CLIENT_ID
+from alloy_tui.sandbox.credentials import InvalidGrant
+from alloy_tui.sandbox.faults import notion_error
+from alloy_tui.sandbox.http import (
+    BadRequest,
+    alloy_endpoint,
+    alloy_error,
+    check_user,
+    connector_of,
+    credential_of,
+    json_object,
+    json_type,
+    required_string,
+    sandbox_of,
+)
+
+
+@alloy_endpoint
+async def list_connectors(request: Request) -> Response:
+    items = [{**connector, "actionCount": len(ACTIONS)} for connector in CONNECTORS.values()]
+    return JSONResponse({"connectors": items, "data": items})
+
+
+@alloy_endpoint
+async def list_actions(request: Request) -> Response:
+    connector_of(request)
+    items = [action_summary(spec) for spec in ACTIONS]
+    return JSONResponse({"actions": items, "data": items})
+
+
+@alloy_endpoint
+async def get_action(request: Request) -> Response:
+    connector_of(request)
+    spec = find_action(request.path_params["action"])
+    if spec is None:
+        raise BadRequest("Action not found", "NOT_FOUND", 404)
+    return JSONResponse({"action": action_detail(spec)})
+
+
+# Credentials ------------------------------------------------------------------------------
+
+
+@alloy_endpoint
+async def list_credentials_guide(request: Request) -> Response:
+    """GET /credentials: the guide's bare array."""
+    sandbox = sandbox_of(request)
+    user = check_user(request)
+    items = await run_in_threadpool(sandbox.credentials.list, user)
+    return JSONResponse([item.to_json() for item in items])
+
+
+@alloy_endpoint
+async def list_connector_credentials(request: Request) -> Response:
+    """GET /connectors/{c}/credentials: the official {"credentials": [...]}."""
+    sandbox = sandbox_of(request)
+    connector = connector_of(request)
+    user = check_user(request)
+    items = await run_in_threadpool(sandbox.credentials.list, user, connector)
+    return JSONResponse({"credentials": [item.to_json() for item in items]})
+
+
+@alloy_endpoint
+async def list_user_credentials(request: Request) -> Response:
+    """GET /credentials/users/{userId}: the official {"data": [...]}."""
+    sandbox = sandbox_of(request)
+    user = check_user(request, request.path_params["user"])
+    items = await run_in_threadpool(sandbox.credentials.list, user)
+    return JSONResponse({"data": [item.to_json() for item in items]})
+
+
+@alloy_endpoint
+async def delete_credential(request: Request) -> Response:
+    sandbox = sandbox_of(request)
+    check_user(request, request.path_params["user"])
+    deleted = await run_in_threadpool(sandbox.credentials.delete, request.path_params["credential"])
+    if not deleted:
+        raise BadRequest("Credential not found", "NOT_FOUND", 404)
+    return JSONResponse({"success": True})
+
+
+@alloy_endpoint
+async def start_oauth(request: Request) -> Response:
+    """POST /connectors/{c}/credentials: start OAuth, answer the consent page's URL."""
+    sandbox = sandbox_of(request)
+    connector = connector_of(request)
+    body = await json_object(request)
+    user = check_user(request, body.get("userId"))
+    if body.get("connectorId") is not None and body.get("connectorId") != connector:
+        raise BadRequest("connectorId in the body does not match the connector in the path.")
+    authentication = body.get("authenticationType", "oauth2")
+    if authentication != "oauth2":
+        raise BadRequest(f'authenticationType must be "oauth2" for {connector}.')
+    redirect_uri = required_string(body, "redirectUri")
+    if not consent.valid_redirect_uri(redirect_uri):
+        raise BadRequest("redirectUri must be an absolute http(s) URL without a fragment.")
+    flow = await run_in_threadpool(sandbox.credentials.start_flow, user, connector, redirect_uri)
+    query = urlencode(
+        {
+            "client_id": OAUTH_CLIENT_ID,
+            "redirect_uri": redirect_uri,
+            "response_type": "code",
+            "owner": "user",
+            "state": flow.state,
+        }
+    )
+    base = str(request.base_url).rstrip("/")
+    return JSONResponse(
+        {"oauthUrl": f"{base}{CONSENT_PATH}?{query}", "credentialId": flow.credential_id}
+    )
+
+
+@alloy_endpoint
+async def oauth_callback(request: Request) -> Response:
+    """POST /connectors/{c}/credentials/callback: the guide's single-use code exchange."""
+    sandbox = sandbox_of(request)
+    connector = connector_of(request)
+    body = await json_object(request)
+    check_user(request, body.get("userId"))
+    code = required_string(body, "code")
+    credential_id = body.get("credentialId")
+    if credential_id is not None and not isinstance(credential_id, str):
+        raise BadRequest("credentialId must be a string.")
+    try:
+        credential = await run_in_threadpool(sandbox.credentials.exchange, code, credential_id)
+    except InvalidGrant as exc:
+        return alloy_error(400, "INVALID_GRANT", f"invalid_grant: {exc}")
+    if credential.connector_id != connector:
+        raise BadRequest("Credential not found")
+    return JSONResponse(
+        {
+            "connectionId": credential.id,
+            "credentialId": credential.id,
+            "workspaceName": credential.workspace_name,
+            "botId": credential.bot_user_id,
+        }
+    )
+
+
+# Actions ----------------------------------------------------------------------------------
+
+
+def _without_none(values: Mapping[str, Any]) -> dict[str, Any]:
+    # The guide sends `query: undefined`, which JSON drops, and sometimes explicit nulls.
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _object_field(body: Mapping[str, Any], key: str) -> dict[str, Any] | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise BadRequest(f"{key} must be an object, not {json_type(value)}.")
+    return value
+
+
+def _split_request(
+    spec: ActionSpec, body: Mapping[str, Any]
+) -> tuple[dict[str, str], Any, dict[str, Any]]:
+    """Map either dialect to (path params, Notion body, Notion query)."""
+    reads = spec.http_method in ("GET", "DELETE")
+    official = any(key in body for key in ("requestBody", "queryParameters", "pathParams"))
+    path_source: dict[str, Any]
+    notion_body: Any
+    if official:
+        path_source = dict(_object_field(body, "pathParams") or {})
+        query = _without_none(_object_field(body, "queryParameters") or {})
+        _object_field(body, "additionalHeaders")
+        notion_body = body.get("requestBody")
+        fallbacks: list[dict[str, Any]] = [query]
+        if isinstance(notion_body, dict):
+            notion_body = dict(notion_body)
+            fallbacks.append(notion_body)
+        for name in spec.path_params:
+            for source in fallbacks:
+                if name not in path_source and name in source:
+                    path_source[name] = source.pop(name)
+        if notion_body is None:
+            notion_body = {}
+        where = "pathParams"
+    else:
+        parameters = dict(_object_field(body, "parameters") or {})
+        path_source = {
+            name: parameters.pop(name) for name in spec.path_params if name in parameters
+        }
+        rest = _without_none(parameters)
+        notion_body, query = ({}, rest) if reads else (rest, {})
+        where = "parameters"
+    path_params: dict[str, str] = {}
+    for name in spec.path_params:
+        value = path_source.get(name)
+        if value is None or value == "":
+            raise BadRequest(f"{where}.{name} is required for action {spec.id}.")
+        if not isinstance(value, str):
+            raise BadRequest(f"{where}.{name} must be a string, not {json_type(value)}.")
+        path_params[name] = value
+    return path_params, notion_body, query
+
+
+@alloy_endpoint
+async def execute_action(request: Request) -> Response:
+    """Both dialects: POST .../actions/{a} {credentialId, parameters} and .../execute."""
+    sandbox = sandbox_of(request)
+    connector = connector_of(request)
+    body = await json_object(request)
+    check_user(request, body.get("userId"))
+    credential_id = required_string(body, "credentialId")
+    credential = await run_in_threadpool(credential_of, sandbox, credential_id, connector)
+    spec = find_action(request.path_params["action"])
+    if spec is None:
+        raise BadRequest("Action not found", "NOT_FOUND", 404)
+    path_params, notion_body, query = _split_request(spec, body)
+    if sandbox.limiter is not None:
+        retry_after = sandbox.limiter.acquire(credential.id)
+        if retry_after is not None:
+            return JSONResponse(
+                notion_error(429), status_code=429, headers={"Retry-After": str(retry_after)}
+            )
+    status, result = await run_in_threadpool(
+        lambda: sandbox.engine.execute(
+            spec.id,
+            path_params=path_params,
+            body=notion_body,
+            query=query,
+            bot_user_id=credential.bot_user_id,
+        )
+    )
+    return JSONResponse(result, status_code=status)
+
+
+# The consent page -------------------------------------------------------------------------
+
+
+ROUTES = [
+    Route("/connectors", list_connectors, methods=["GET"]),
+    Route("/connectors/{connector}/actions", list_actions, methods=["GET"]),
+    Route("/connectors/{connector}/actions/{action}", get_action, methods=["GET"]),
+    Route("/connectors/{connector}/actions/{action}", execute_action, methods=["POST"]),
+    Route("/connectors/{connector}/actions/{action}/execute", execute_action, methods=["POST"]),
+    Route("/connectors/{connector}/credentials", list_connector_credentials, methods=["GET"]),
+    Route("/connectors/{connector}/credentials", start_oauth, methods=["POST"]),
+    Route("/connectors/{connector}/credentials/callback", oauth_callback, methods=["POST"]),
+    Route("/credentials", list_credentials_guide, methods=["GET"]),
+    Route("/credentials/users/{user}", list_user_credentials, methods=["GET"]),
+    Route("/users/{user}/credentials/{credential}", delete_credential, methods=["DELETE"]),
+]

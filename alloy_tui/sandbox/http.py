@@ -1,0 +1,146 @@
+"""What every Alloy endpoint of the sandbox shares: the API key, the user, JSON bodies, errors."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Final
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from alloy_tui.sandbox.catalog import CONNECTORS
+from alloy_tui.sandbox.credentials import Credential
+from alloy_tui.sandbox.runtime import Sandbox
+
+MAX_BODY_BYTES: Final = 5 * 1024 * 1024
+
+
+class BadRequest(Exception):
+    """A request the sandbox refuses with an Alloy-style 400 (or the given status)."""
+
+    def __init__(self, message: str, code: str = "INVALID_INPUT", status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status = status
+
+
+def alloy_error(status: int, code: str, message: str) -> JSONResponse:
+    """Alloy's own error body (as opposed to Notion's, which execute passes through)."""
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+def sandbox_of(request: Request) -> Sandbox:
+    sandbox: Sandbox = request.app.state.sandbox
+    return sandbox
+
+
+def check_key(request: Request) -> None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    expected = sandbox_of(request).config.api_key
+    if scheme.lower() != "bearer" or not secrets.compare_digest(
+        token.strip().encode(), expected.encode()
+    ):
+        raise BadRequest(
+            "Invalid API key. Send `Authorization: Bearer <your Alloy API key>`.",
+            "UNAUTHORIZED",
+            401,
+        )
+
+
+def check_user(request: Request, *candidates: Any) -> str:
+    """The caller's user id (header, body or path); 403 if it is not the sandbox's user."""
+    own = sandbox_of(request).config.user_id
+    values = [request.headers.get("x-alloy-userid"), *candidates]
+    for value in values:
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise BadRequest("userId must be a string.")
+        if value != own:
+            raise BadRequest(
+                f"User {value} is not accessible with this API key.", "FORBIDDEN", status=403
+            )
+    return own
+
+
+async def json_object(request: Request, *, required: bool = True) -> dict[str, Any]:
+    raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        raise BadRequest(
+            f"Request body is larger than {MAX_BODY_BYTES // (1024 * 1024)} MB.",
+            "PAYLOAD_TOO_LARGE",
+            413,
+        )
+    if not raw.strip():
+        if required:
+            raise BadRequest("Request body is required (a JSON object).")
+        return {}
+    try:
+        value = json.loads(raw)
+    except RecursionError:
+        raise BadRequest("Request body is nested too deeply.", "INVALID_JSON") from None
+    except ValueError as exc:
+        raise BadRequest(f"Request body is not valid JSON: {exc}", "INVALID_JSON") from None
+    if not isinstance(value, dict):
+        raise BadRequest(f"Request body must be a JSON object, not {json_type(value)}.")
+    return value
+
+
+def json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+def required_string(body: Mapping[str, Any], key: str) -> str:
+    value = body.get(key)
+    if value is None or value == "":
+        raise BadRequest(f"{key} is required.")
+    if not isinstance(value, str):
+        raise BadRequest(f"{key} must be a string, not {json_type(value)}.")
+    return value
+
+
+def connector_of(request: Request) -> str:
+    connector: str = request.path_params["connector"]
+    if connector not in CONNECTORS:
+        raise BadRequest(f"Connector not found: {connector}", "NOT_FOUND", 404)
+    return connector
+
+
+def credential_of(sandbox: Sandbox, credential_id: str, connector: str | None = None) -> Credential:
+    credential = sandbox.credentials.get(credential_id)
+    if credential is None or (connector is not None and credential.connector_id != connector):
+        # Exactly the guide's wording: its error handling matches on this message.
+        raise BadRequest("Credential not found")
+    return credential
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def alloy_endpoint(handler: Handler) -> Handler:
+    """Authenticate, and turn BadRequest into Alloy's error body."""
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            check_key(request)
+            return await handler(request)
+        except BadRequest as exc:
+            return alloy_error(exc.status, exc.code, exc.message)
+
+    endpoint.__name__ = handler.__name__
+    endpoint.__doc__ = handler.__doc__
+    return endpoint

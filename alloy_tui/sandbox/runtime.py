@@ -1,0 +1,98 @@
+"""The sandbox's configuration and state: store, engine, credentials, limiter and faults."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import platformdirs
+
+from alloy_tui.sandbox.actions import NotionEngine
+from alloy_tui.sandbox.credentials import CredentialStore
+from alloy_tui.sandbox.defaults import DEFAULT_API_KEY, DEFAULT_PORT, DEFAULT_USER_ID
+from alloy_tui.sandbox.faults import FaultInjector, parse_faults
+from alloy_tui.sandbox.limits import RateLimiter
+from alloy_tui.sandbox.seed import seed_workspace
+from alloy_tui.sandbox.store import Store
+
+
+@dataclass
+class SandboxConfig:
+    """Everything a sandbox needs; every field has the documented default."""
+
+    data_path: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    api_key: str = DEFAULT_API_KEY
+    user_id: str = DEFAULT_USER_ID
+    reset: bool = False
+    pages: int = 0
+    auto_consent: bool = False
+    faults: str | None = None
+    fault_seed: int = 0
+    rate_limit: bool = True
+    rate_per_second: float = 3.0
+    rate_burst: int = 10
+    clock: Callable[[], datetime] | None = None
+    monotonic: Callable[[], float] | None = None
+    """The rate limiter's clock; defaults to `clock` (as seconds) if given, else monotonic."""
+    access_log: bool = False
+
+    def resolved_data_path(self) -> Path:
+        if self.data_path is not None:
+            return Path(self.data_path)
+        return platformdirs.user_data_path("alloy-tui") / "sandbox.sqlite3"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Sandbox:
+    """The sandbox's state: the store, the engine, credentials, limiter and faults."""
+
+    def __init__(self, config: SandboxConfig) -> None:
+        self.config = config
+        self.clock: Callable[[], datetime] = config.clock or _utc_now
+        self.data_path = config.resolved_data_path()
+        if str(self.data_path) != ":memory:":
+            self.data_path.parent.mkdir(parents=True, exist_ok=True)
+        self.store = Store(self.data_path)
+        self.credentials = CredentialStore(self.store.conn, self.store.lock, self.clock)
+        self.engine = NotionEngine(self.store, clock=self.clock)
+        monotonic = config.monotonic
+        if monotonic is None:
+            monotonic = (lambda: self.clock().timestamp()) if config.clock else time.monotonic
+        self.limiter: RateLimiter | None = (
+            RateLimiter(
+                rate_per_second=config.rate_per_second, burst=config.rate_burst, monotonic=monotonic
+            )
+            if config.rate_limit
+            else None
+        )
+        self.faults = FaultInjector(seed=config.fault_seed)
+        if config.faults:
+            self.faults.replace(parse_faults(config.faults), config.fault_seed)
+        self.internal_errors = 0
+        if config.reset:
+            self.reset()
+        else:
+            self.seed()
+
+    def seed(self) -> None:
+        seed_workspace(self.store, pages=self.config.pages, clock=self.clock)
+        self.credentials.ensure_seed(self.config.user_id)
+
+    def reset(self) -> None:
+        """Drop everything (Notion data and connections) and seed again."""
+        self.store.reset()
+        self.credentials.reset()
+        if self.limiter is not None:
+            self.limiter.reset()
+        self.seed()
+
+    def close(self) -> None:
+        self.store.close()
