@@ -87,8 +87,9 @@ async def list_user_credentials(request: Request) -> Response:
 @alloy_endpoint
 async def delete_credential(request: Request) -> Response:
     sandbox = sandbox_of(request)
-    check_user(request, request.path_params["user"])
-    deleted = await run_in_threadpool(sandbox.credentials.delete, request.path_params["credential"])
+    user = check_user(request, request.path_params["user"])
+    credential_id = request.path_params["credential"]
+    deleted = await run_in_threadpool(sandbox.credentials.delete, credential_id, user)
     if not deleted:
         raise BadRequest("Credential not found", "NOT_FOUND", 404)
     return JSONResponse({"success": True})
@@ -131,13 +132,15 @@ async def oauth_callback(request: Request) -> Response:
     sandbox = sandbox_of(request)
     connector = connector_of(request)
     body = await json_object(request)
-    check_user(request, body.get("userId"))
+    user = check_user(request, body.get("userId"))
     code = required_string(body, "code")
     credential_id = body.get("credentialId")
     if credential_id is not None and not isinstance(credential_id, str):
         raise BadRequest("credentialId must be a string.")
     try:
-        credential = await run_in_threadpool(sandbox.credentials.exchange, code, credential_id)
+        credential = await run_in_threadpool(
+            sandbox.credentials.exchange, code, credential_id, user
+        )
     except InvalidGrant as exc:
         return alloy_error(400, "INVALID_GRANT", f"invalid_grant: {exc}")
     if credential.connector_id != connector:
@@ -218,9 +221,9 @@ async def execute_action(request: Request) -> Response:
     sandbox = sandbox_of(request)
     connector = connector_of(request)
     body = await json_object(request)
-    check_user(request, body.get("userId"))
+    user = check_user(request, body.get("userId"))
     credential_id = required_string(body, "credentialId")
-    credential = await run_in_threadpool(credential_of, sandbox, credential_id, connector)
+    credential = await run_in_threadpool(credential_of, sandbox, credential_id, user, connector)
     spec = find_action(request.path_params["action"])
     if spec is None:
         raise BadRequest("Action not found", "NOT_FOUND", 404)

@@ -196,11 +196,20 @@ class CredentialStore:
             rows = self._conn.execute(sql + " ORDER BY created_at DESC, rowid DESC", args)
             return [Credential(*row) for row in rows.fetchall()]
 
-    def delete(self, credential_id: str) -> bool:
+    def get_for_user(self, credential_id: str, user_id: str) -> Credential | None:
+        """The user's connection; another user's is as absent as one that never existed."""
+        credential = self.get(credential_id)
+        return credential if credential is not None and credential.user_id == user_id else None
+
+    def delete(self, credential_id: str, user_id: str) -> bool:
+        """Delete the user's connection; False if the user has none with this id."""
         with self._transaction():
             deleted = self._conn.execute(
-                "DELETE FROM alloy_credentials WHERE id = ?", (credential_id,)
+                "DELETE FROM alloy_credentials WHERE id = ? AND user_id = ?",
+                (credential_id, user_id),
             ).rowcount
+            if not deleted:
+                return False
             self._conn.execute(
                 "DELETE FROM alloy_oauth_codes WHERE credential_id = ?", (credential_id,)
             )
@@ -296,12 +305,16 @@ class CredentialStore:
         if not claimed:
             raise FlowError("This authorization request has already been answered.")
 
-    def exchange(self, code: str, credential_id: str | None) -> Credential:
-        """Spend a code once; InvalidGrant if unknown, used, expired or for another credential."""
+    def exchange(self, code: str, credential_id: str | None, user_id: str) -> Credential:
+        """Spend a code once; InvalidGrant if unknown, used, expired or for another credential.
+
+        Another user's code is unknown to this user, and is left unspent for its owner."""
         with self._transaction():
             row = self._conn.execute(
-                "SELECT credential_id, expires_at, used FROM alloy_oauth_codes WHERE code = ?",
-                (code,),
+                "SELECT c.credential_id, c.expires_at, c.used FROM alloy_oauth_codes c"
+                " JOIN alloy_credentials a ON a.id = c.credential_id"
+                " WHERE c.code = ? AND a.user_id = ?",
+                (code, user_id),
             ).fetchone()
             if row is None:
                 raise InvalidGrant("The authorization code is not valid.")

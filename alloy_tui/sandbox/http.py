@@ -120,9 +120,10 @@ def connector_of(request: Request) -> str:
     return connector
 
 
-def credential_of(sandbox: Sandbox, credential_id: str, connector: str | None = None) -> Credential:
-    credential = sandbox.credentials.get(credential_id)
-    if credential is None or (connector is not None and credential.connector_id != connector):
+def credential_of(sandbox: Sandbox, credential_id: str, user: str, connector: str) -> Credential:
+    """The user's connection to `connector`; anything else is answered like an unknown id."""
+    credential = sandbox.credentials.get_for_user(credential_id, user)
+    if credential is None or credential.connector_id != connector:
         # Exactly the guide's wording: its error handling matches on this message.
         raise BadRequest("Credential not found")
     return credential
