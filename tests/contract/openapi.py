@@ -180,3 +180,38 @@ def assert_like_example(example: Any, instance: Any, what: str, path: str = "$")
     elif isinstance(example, list) and example:
         for index, item in enumerate(instance):
             assert_like_example(example[0], item, what, f"{path}[{index}]")
+
+
+def request_problems(operation_id: str, payload: Mapping[str, Any]) -> list[str]:
+    """What in an execute payload (`requestBody`, `queryParameters`, `pathParams`) breaks the
+    operation's requestBody schema or its parameters' schemas (required ones included)."""
+    found: list[str] = []
+    body_schema = request_schema(operation_id)
+    body = payload.get("requestBody")
+    if body_schema is not None and body is not None:
+        found += [_under("requestBody", p) for p in problems(body_schema, body)]
+    elif body is not None and body != {}:
+        found.append(f"requestBody: {operation_id} takes no body")
+    sources = {
+        "query": payload.get("queryParameters") or {},
+        "path": payload.get("pathParams") or {},
+    }
+    for parameter in parameters(operation_id):
+        where = parameter["in"]
+        if where not in sources:
+            continue
+        name = parameter["name"]
+        given = sources[where]
+        if name not in given:
+            if parameter.get("required"):
+                found.append(f"{where}.{name}: required")
+            continue
+        for problem in problems(parameter.get("schema", {}), given[name]):
+            found.append(_under(f"{where}.{name}", problem))
+    return found
+
+
+def _under(prefix: str, problem: str) -> str:
+    """`$['a']: message` as `prefix['a']: message`, keeping a branch line's indent."""
+    text = problem.lstrip()
+    return problem[: len(problem) - len(text)] + prefix + text.removeprefix("$")
