@@ -112,3 +112,23 @@ def test_the_missing_list_above_is_exactly_what_the_sandbox_lacks(alloy_http: ht
     served = {action["id"] for action in catalog}
     missing = set(openapi.operations()) - served
     assert missing <= {op for op, _ in MISSING}
+
+
+def test_the_harness_reports_violations_it_should() -> None:
+    """A harness that passes everything would make every other test here meaningless."""
+    bad_parent = {"requestBody": {"parent": {"page_id": "nope"}, "properties": {}}}
+    found = openapi.request_problems("post-page", bad_parent)
+    assert "  requestBody['parent']['page_id']: 'nope' is not a 'uuid'" in found
+    assert openapi.request_problems("get-users", {"queryParameters": {"page_size": "x"}}) == [
+        "query.page_size: 'x' is not of type 'integer'"
+    ]
+    assert openapi.request_problems("retrieve-a-comment", {}) == ["query.block_id: required"]
+    assert openapi.request_problems("patch-block-children", {"requestBody": {}}) == [
+        "requestBody: 'children' is a required property",
+        "path.block_id: required",
+    ]
+    error_schema = openapi.response_schema("post-search", 400)
+    assert error_schema is not None
+    assert openapi.problems(error_schema, {"object": "error", "status": "400"}) == [
+        "$['status']: '400' is not of type 'integer'"
+    ]
