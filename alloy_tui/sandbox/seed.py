@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 import uuid
 from collections.abc import Callable, Sequence
@@ -11,15 +10,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from alloy_tui.notion.richtext import fill, from_plain, plain_text
-from alloy_tui.sandbox.actions import (
-    DEFAULT_BOT_ID,
-    NAMESPACE,
-    bot_user,
-    exact_time,
-    title_key,
-)
 from alloy_tui.sandbox.defaults import SEED_WORKSPACE_NAME
-from alloy_tui.sandbox.store import Store
+from alloy_tui.sandbox.engine.common import DEFAULT_BOT_ID, NAMESPACE, exact_time
+from alloy_tui.sandbox.engine.render import bot_user
+from alloy_tui.sandbox.store import (
+    Store,
+    StoredBlock,
+    StoredComment,
+    StoredObject,
+    StoredUser,
+)
 
 SEEDED_KEY = "notion.seeded"
 
@@ -42,10 +42,6 @@ def _prop_id(database_key: str, name: str) -> str:
         number, index = divmod(number, len(alphabet))
         chars.append(alphabet[index])
     return "".join(chars)
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 # --- rich text and block builders ------------------------------------------------------------
@@ -129,10 +125,10 @@ class _Builder:
 
     def __init__(self, now: datetime) -> None:
         self.now = now
-        self.objects: list[tuple[Any, ...]] = []
-        self.blocks: list[tuple[Any, ...]] = []
-        self.users: list[tuple[Any, ...]] = []
-        self.comments: list[tuple[Any, ...]] = []
+        self.objects: list[StoredObject] = []
+        self.blocks: list[StoredBlock] = []
+        self.users: list[StoredUser] = []
+        self.comments: list[StoredComment] = []
         self.positions: dict[str, int] = {}
         self.block_counter = 0
 
@@ -155,18 +151,18 @@ class _Builder:
             self.block_counter += 1
             block_id = seed_id("block", f"{parent_id}:{self.block_counter}")
             self.blocks.append(
-                (
-                    block_id,
-                    parent_type,
-                    parent_id,
-                    float(self._next_position(parent_id)),
-                    kind,
-                    _dumps(content),
-                    when,
-                    when,
-                    author,
-                    author,
-                    0,
+                StoredBlock(
+                    id=block_id,
+                    parent_type=parent_type,
+                    parent_id=parent_id,
+                    position=float(self._next_position(parent_id)),
+                    type=kind,
+                    content=content,
+                    created=when,
+                    edited=when,
+                    created_by=author,
+                    edited_by=author,
+                    in_trash=False,
                 )
             )
             if children:
@@ -188,36 +184,35 @@ class _Builder:
     ) -> None:
         created_at, edited_at = self.at(created), self.at(edited)
         self.objects.append(
-            (
-                object_id,
-                kind,
-                parent[0],
-                parent[1],
-                title,
-                title_key(title),
-                created_at,
-                edited_at,
-                author,
-                editor or author,
-                int(trashed),
-                _dumps(data),
+            StoredObject(
+                id=object_id,
+                object=kind,
+                parent_type=parent[0],
+                parent_id=parent[1],
+                title=title,
+                created=created_at,
+                edited=edited_at,
+                created_by=author,
+                edited_by=editor or author,
+                in_trash=trashed,
+                data=data,
             )
         )
         if parent[0] == "page_id" and parent[1] is not None:
             block_type = "child_database" if kind == "database" else "child_page"
             self.blocks.append(
-                (
-                    object_id,
-                    "page_id",
-                    parent[1],
-                    float(self._next_position(parent[1])),
-                    block_type,
-                    _dumps({"title": title}),
-                    created_at,
-                    edited_at,
-                    author,
-                    editor or author,
-                    int(trashed),
+                StoredBlock(
+                    id=object_id,
+                    parent_type="page_id",
+                    parent_id=parent[1],
+                    position=float(self._next_position(parent[1])),
+                    type=block_type,
+                    content={"title": title},
+                    created=created_at,
+                    edited=edited_at,
+                    created_by=author,
+                    edited_by=editor or author,
+                    in_trash=trashed,
                 )
             )
 
@@ -981,9 +976,9 @@ def _build(b: _Builder, pages: int) -> None:
             "avatar_url": f"https://avatars.acme.dev/{key}.png",
             "person": {"email": email},
         }
-        b.users.append((person_id(key), position + 1, _dumps(user)))
-    b.users.append((DEFAULT_BOT_ID, len(PEOPLE) + 1, _dumps(bot_user(DEFAULT_BOT_ID, "Alloy"))))
-    b.users.append((CI_BOT_ID, len(PEOPLE) + 2, _dumps(bot_user(CI_BOT_ID, "Acme CI"))))
+        b.users.append(StoredUser(person_id(key), position + 1, user))
+    b.users.append(StoredUser(DEFAULT_BOT_ID, len(PEOPLE) + 1, bot_user(DEFAULT_BOT_ID, "Alloy")))
+    b.users.append(StoredUser(CI_BOT_ID, len(PEOPLE) + 2, bot_user(CI_BOT_ID, "Acme CI")))
 
     workspace = ("workspace", None)
     handbook = b.page(
@@ -1180,25 +1175,25 @@ def _build(b: _Builder, pages: int) -> None:
         )
     ):
         b.comments.append(
-            (
-                seed_id("comment", f"handbook:{i}"),
-                "page_id",
-                handbook,
-                discussion,
-                b.at(60 * 20 - i * 30),
-                person_id(author),
-                _dumps(text(words)),
+            StoredComment(
+                id=seed_id("comment", f"handbook:{i}"),
+                parent_type="page_id",
+                parent_id=handbook,
+                discussion_id=discussion,
+                created=b.at(60 * 20 - i * 30),
+                created_by=person_id(author),
+                rich_text=text(words),
             )
         )
     b.comments.append(
-        (
-            seed_id("comment", "style:0"),
-            "page_id",
-            style,
-            seed_id("discussion", "style"),
-            b.at(60 * 10),
-            person_id("zoe"),
-            _dumps(text("Should we add a section on error messages?")),
+        StoredComment(
+            id=seed_id("comment", "style:0"),
+            parent_type="page_id",
+            parent_id=style,
+            discussion_id=seed_id("discussion", "style"),
+            created=b.at(60 * 10),
+            created_by=person_id("zoe"),
+            rich_text=text("Should we add a section on error messages?"),
         )
     )
     if pages > 0:
@@ -1209,28 +1204,15 @@ def seed_workspace(
     store: Store, *, pages: int = 0, clock: Callable[[], datetime] | None = None
 ) -> bool:
     """Seed the workspace unless it already is; True if it seeded. Idempotent."""
-    with store.transaction() as conn:
+    with store.transaction():
         if store.meta_get(SEEDED_KEY) is not None:
             return False
         now = (clock or (lambda: datetime.now(UTC)))()
         builder = _Builder(now)
         _build(builder, max(0, pages))
-        conn.executemany("INSERT INTO users (id, position, data) VALUES (?, ?, ?)", builder.users)
-        conn.executemany(
-            "INSERT INTO objects (id, object, parent_type, parent_id, title, title_key, created, "
-            "edited, created_by, edited_by, in_trash, data) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            builder.objects,
-        )
-        conn.executemany(
-            "INSERT INTO blocks (id, parent_type, parent_id, position, type, content, created, "
-            "edited, created_by, edited_by, in_trash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            builder.blocks,
-        )
-        conn.executemany(
-            "INSERT INTO comments (id, parent_type, parent_id, discussion_id, created, "
-            "created_by, rich_text) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            builder.comments,
-        )
+        store.insert_users(builder.users)
+        store.insert_objects(builder.objects)
+        store.insert_blocks(builder.blocks)
+        store.insert_comments(builder.comments)
         store.meta_set(SEEDED_KEY, exact_time(now))
     return True

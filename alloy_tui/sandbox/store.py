@@ -1,12 +1,20 @@
-"""The sandbox's SQLite store: the Notion tables, a key/value meta table, one lock for all use."""
+"""The sandbox's SQLite store: the Notion tables, a key/value meta table, one lock for all use.
+
+Every SQL statement of the Notion engine and the seed lives here, behind typed methods that take
+and return the records below (JSON columns decoded). Callers hold `transaction()` around a
+sequence of calls that must be atomic.
+"""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 NOTION_TABLES = ("objects", "blocks", "users", "comments")
 """Tables holding Notion data; `reset` empties exactly these (and the notion.* meta keys)."""
@@ -71,6 +79,116 @@ CREATE INDEX IF NOT EXISTS comments_parent ON comments (parent_id, created, id);
 """
 
 
+def dumps(value: Any) -> str:
+    """Compact JSON, as the store keeps every JSON column."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def title_key(title: str) -> str:
+    """The search key of a title: what `post-search` matches case-insensitively."""
+    return title.casefold()
+
+
+@dataclass
+class StoredObject:
+    """A page or database row of the `objects` table, with its JSON data decoded."""
+
+    id: str
+    object: str
+    parent_type: str
+    parent_id: str | None
+    title: str
+    created: str
+    edited: str
+    created_by: str
+    edited_by: str
+    in_trash: bool
+    data: dict[str, Any]
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> StoredObject:
+        return cls(
+            id=row["id"],
+            object=row["object"],
+            parent_type=row["parent_type"],
+            parent_id=row["parent_id"],
+            title=row["title"],
+            created=row["created"],
+            edited=row["edited"],
+            created_by=row["created_by"],
+            edited_by=row["edited_by"],
+            in_trash=bool(row["in_trash"]),
+            data=json.loads(row["data"]),
+        )
+
+
+@dataclass(frozen=True)
+class StoredBlock:
+    """A row of the `blocks` table, its content decoded."""
+
+    id: str
+    parent_type: str
+    parent_id: str
+    position: float
+    type: str
+    content: dict[str, Any]
+    created: str
+    edited: str
+    created_by: str
+    edited_by: str
+    in_trash: bool
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> StoredBlock:
+        return cls(
+            id=row["id"],
+            parent_type=row["parent_type"],
+            parent_id=row["parent_id"],
+            position=float(row["position"]),
+            type=row["type"],
+            content=json.loads(row["content"]),
+            created=row["created"],
+            edited=row["edited"],
+            created_by=row["created_by"],
+            edited_by=row["edited_by"],
+            in_trash=bool(row["in_trash"]),
+        )
+
+
+@dataclass(frozen=True)
+class StoredComment:
+    """A row of the `comments` table, its rich text decoded."""
+
+    id: str
+    parent_type: str
+    parent_id: str
+    discussion_id: str
+    created: str
+    created_by: str
+    rich_text: list[dict[str, Any]]
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> StoredComment:
+        return cls(
+            id=row["id"],
+            parent_type=row["parent_type"],
+            parent_id=row["parent_id"],
+            discussion_id=row["discussion_id"],
+            created=row["created"],
+            created_by=row["created_by"],
+            rich_text=json.loads(row["rich_text"]),
+        )
+
+
+@dataclass(frozen=True)
+class StoredUser:
+    """A row of the `users` table: a Notion user object kept as JSON, in listing order."""
+
+    id: str
+    position: int
+    data: dict[str, Any]
+
+
 class Store:
     """One SQLite connection shared by the sandbox's threads, serialised by `lock`."""
 
@@ -125,3 +243,273 @@ class Store:
     def close(self) -> None:
         with self.lock:
             self.conn.close()
+
+    # --- objects (pages and databases) ---
+
+    def get_object(self, object_id: str) -> StoredObject | None:
+        row = self.conn.execute("SELECT * FROM objects WHERE id = ?", (object_id,)).fetchone()
+        return None if row is None else StoredObject.from_row(row)
+
+    def insert_objects(self, objects: Iterable[StoredObject]) -> None:
+        self.conn.executemany(
+            "INSERT INTO objects (id, object, parent_type, parent_id, title, title_key, created, "
+            "edited, created_by, edited_by, in_trash, data) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    obj.id,
+                    obj.object,
+                    obj.parent_type,
+                    obj.parent_id,
+                    obj.title,
+                    title_key(obj.title),
+                    obj.created,
+                    obj.edited,
+                    obj.created_by,
+                    obj.edited_by,
+                    int(obj.in_trash),
+                    dumps(obj.data),
+                )
+                for obj in objects
+            ],
+        )
+
+    def save_object(self, obj: StoredObject) -> None:
+        """Write an object's title, edit stamp, trash state and data; mirror them on its
+        child_page (or child_database) block, if it has one."""
+        self.conn.execute(
+            "UPDATE objects SET title = ?, title_key = ?, edited = ?, edited_by = ?, "
+            "in_trash = ?, data = ? WHERE id = ?",
+            (
+                obj.title,
+                title_key(obj.title),
+                obj.edited,
+                obj.edited_by,
+                int(obj.in_trash),
+                dumps(obj.data),
+                obj.id,
+            ),
+        )
+        self.conn.execute(
+            "UPDATE blocks SET content = ?, in_trash = ?, edited = ? WHERE id = ?",
+            (dumps({"title": obj.title}), int(obj.in_trash), obj.edited, obj.id),
+        )
+
+    def save_object_data(self, obj: StoredObject, *, edited: bool) -> None:
+        """Write only an object's data (and, if `edited`, its edit time): a schema change."""
+        if edited:
+            self.conn.execute(
+                "UPDATE objects SET data = ?, edited = ? WHERE id = ?",
+                (dumps(obj.data), obj.edited, obj.id),
+            )
+        else:
+            self.conn.execute("UPDATE objects SET data = ? WHERE id = ?", (dumps(obj.data), obj.id))
+
+    def search_objects(
+        self, *, kind: str | None, needle: str, descending: bool, limit: int, offset: int
+    ) -> list[StoredObject]:
+        """Untrashed pages and databases whose title key contains `needle`, by edit time."""
+        where = ["in_trash = 0"]
+        args: list[Any] = []
+        if kind is not None:
+            where.append("object = ?")
+            args.append(kind)
+        if needle:
+            escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            where.append("title_key LIKE ? ESCAPE '\\'")
+            args.append(f"%{escaped}%")
+        order = "DESC" if descending else "ASC"
+        rows = self.conn.execute(
+            f"SELECT * FROM objects WHERE {' AND '.join(where)} "  # noqa: S608 - fixed fragments
+            f"ORDER BY edited {order}, id LIMIT ? OFFSET ?",
+            (*args, limit, offset),
+        ).fetchall()
+        return [StoredObject.from_row(row) for row in rows]
+
+    def database_rows(self, database_id: str) -> list[StoredObject]:
+        """A database's untrashed rows, newest first."""
+        rows = self.conn.execute(
+            "SELECT * FROM objects WHERE parent_id = ? AND parent_type = 'database_id' "
+            "AND in_trash = 0 ORDER BY created DESC, id",
+            (database_id,),
+        ).fetchall()
+        return [StoredObject.from_row(row) for row in rows]
+
+    # --- blocks ---
+
+    def get_block(self, block_id: str) -> StoredBlock | None:
+        row = self.conn.execute("SELECT * FROM blocks WHERE id = ?", (block_id,)).fetchone()
+        return None if row is None else StoredBlock.from_row(row)
+
+    def blocks_by_ids(self, ids: Sequence[str]) -> dict[str, StoredBlock]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.conn.execute(
+            f"SELECT * FROM blocks WHERE id IN ({marks})",  # noqa: S608
+            tuple(ids),
+        )
+        return {row["id"]: StoredBlock.from_row(row) for row in rows}
+
+    def with_children(self, ids: Sequence[str]) -> set[str]:
+        """Which of `ids` have at least one untrashed child block."""
+        if not ids:
+            return set()
+        marks = ",".join("?" * len(ids))
+        rows = self.conn.execute(
+            f"SELECT DISTINCT parent_id FROM blocks WHERE in_trash = 0 AND parent_id IN ({marks})",  # noqa: S608
+            tuple(ids),
+        )
+        return {row[0] for row in rows}
+
+    def child_blocks(self, parent_id: str, *, limit: int, offset: int) -> list[StoredBlock]:
+        """A parent's untrashed children in order, one window of them."""
+        rows = self.conn.execute(
+            "SELECT * FROM blocks WHERE parent_id = ? AND in_trash = 0 "
+            "ORDER BY position, id LIMIT ? OFFSET ?",
+            (parent_id, limit, offset),
+        ).fetchall()
+        return [StoredBlock.from_row(row) for row in rows]
+
+    def positions(self, parent_id: str, count: int, after: str | None) -> list[float]:
+        """Positions for `count` new children of a parent: at the end, or right after `after`."""
+        if after is None:
+            top = self.conn.execute(
+                "SELECT MAX(position) FROM blocks WHERE parent_id = ?", (parent_id,)
+            ).fetchone()[0]
+            base = float(top or 0)
+            return [base + i + 1 for i in range(count)]
+        for _attempt in range(2):
+            low = float(
+                self.conn.execute("SELECT position FROM blocks WHERE id = ?", (after,)).fetchone()[
+                    0
+                ]
+            )
+            high_row = self.conn.execute(
+                "SELECT MIN(position) FROM blocks WHERE parent_id = ? AND position > ?",
+                (parent_id, low),
+            ).fetchone()[0]
+            if high_row is None:
+                return [low + i + 1 for i in range(count)]
+            step = (float(high_row) - low) / (count + 1)
+            if step > 1e-9 * max(1.0, abs(low)):
+                return [low + step * (i + 1) for i in range(count)]
+            # The gap is exhausted: renumber the siblings once, then split the new gap.
+            siblings = self.conn.execute(
+                "SELECT id FROM blocks WHERE parent_id = ? ORDER BY position, id", (parent_id,)
+            ).fetchall()
+            self.conn.executemany(
+                "UPDATE blocks SET position = ? WHERE id = ?",
+                [(float(i + 1), row[0]) for i, row in enumerate(siblings)],
+            )
+        raise AssertionError("renumbering always leaves a gap of 1")
+
+    def insert_blocks(self, blocks: Iterable[StoredBlock]) -> None:
+        self.conn.executemany(
+            "INSERT INTO blocks (id, parent_type, parent_id, position, type, content, created, "
+            "edited, created_by, edited_by, in_trash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    block.id,
+                    block.parent_type,
+                    block.parent_id,
+                    block.position,
+                    block.type,
+                    dumps(block.content),
+                    block.created,
+                    block.edited,
+                    block.created_by,
+                    block.edited_by,
+                    int(block.in_trash),
+                )
+                for block in blocks
+            ],
+        )
+
+    def update_block(
+        self,
+        block_id: str,
+        *,
+        edited: str,
+        edited_by: str,
+        content: dict[str, Any] | None = None,
+        in_trash: bool | None = None,
+    ) -> None:
+        """Stamp a block as edited, changing its content and/or trash state when given."""
+        if content is not None:
+            self.conn.execute(
+                "UPDATE blocks SET content = ?, in_trash = ?, edited = ?, edited_by = ? "
+                "WHERE id = ?",
+                (dumps(content), int(bool(in_trash)), edited, edited_by, block_id),
+            )
+        elif in_trash is not None:
+            self.conn.execute(
+                "UPDATE blocks SET in_trash = ?, edited = ?, edited_by = ? WHERE id = ?",
+                (int(in_trash), edited, edited_by, block_id),
+            )
+        else:
+            self.conn.execute(
+                "UPDATE blocks SET edited = ?, edited_by = ? WHERE id = ?",
+                (edited, edited_by, block_id),
+            )
+
+    # --- users ---
+
+    def has_user(self, user_id: str) -> bool:
+        found = self.conn.execute("SELECT 1 FROM users WHERE id = ?", (user_id,)).fetchone()
+        return found is not None
+
+    def add_user(self, user_id: str, data: dict[str, Any]) -> None:
+        """Append a user at the end of the listing order."""
+        position = self.conn.execute("SELECT COALESCE(MAX(position), 0) + 1 FROM users")
+        self.conn.execute(
+            "INSERT INTO users (id, position, data) VALUES (?, ?, ?)",
+            (user_id, position.fetchone()[0], dumps(data)),
+        )
+
+    def insert_users(self, users: Iterable[StoredUser]) -> None:
+        self.conn.executemany(
+            "INSERT INTO users (id, position, data) VALUES (?, ?, ?)",
+            [(user.id, user.position, dumps(user.data)) for user in users],
+        )
+
+    def users(self) -> dict[str, dict[str, Any]]:
+        """Every user object by id, in listing order."""
+        rows = self.conn.execute("SELECT id, data FROM users ORDER BY position, id")
+        return {row["id"]: json.loads(row["data"]) for row in rows}
+
+    # --- comments ---
+
+    def comments_of(self, parent_id: str, *, limit: int, offset: int) -> list[StoredComment]:
+        rows = self.conn.execute(
+            "SELECT * FROM comments WHERE parent_id = ? ORDER BY created, id LIMIT ? OFFSET ?",
+            (parent_id, limit, offset),
+        ).fetchall()
+        return [StoredComment.from_row(row) for row in rows]
+
+    def discussion_parent(self, discussion_id: str) -> tuple[str, str] | None:
+        """(parent type, parent id) of a discussion's first comment, or None."""
+        first = self.conn.execute(
+            "SELECT parent_type, parent_id FROM comments WHERE discussion_id = ? "
+            "ORDER BY created LIMIT 1",
+            (discussion_id,),
+        ).fetchone()
+        return None if first is None else (first["parent_type"], first["parent_id"])
+
+    def insert_comments(self, comments: Iterable[StoredComment]) -> None:
+        self.conn.executemany(
+            "INSERT INTO comments (id, parent_type, parent_id, discussion_id, created, "
+            "created_by, rich_text) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    c.id,
+                    c.parent_type,
+                    c.parent_id,
+                    c.discussion_id,
+                    c.created,
+                    c.created_by,
+                    dumps(c.rich_text),
+                )
+                for c in comments
+            ],
+        )

@@ -1,0 +1,1 @@
+"""The actions, one module per Notion object; each handler is `(call, request) -> JSON`."""

@@ -1,0 +1,50 @@
+"""Databases: retrieve one, query its rows (filters, sorts, paging)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from alloy_tui.sandbox.engine.context import Call, Request
+from alloy_tui.sandbox.engine.validate import paging
+from alloy_tui.sandbox.engine.values import property_value
+from alloy_tui.sandbox.query import apply_sorts, compile_filter, compile_sorts
+from alloy_tui.sandbox.store import StoredObject
+
+
+class _Row:
+    """A database row seen by the query evaluator."""
+
+    def __init__(self, call: Call, obj: StoredObject) -> None:
+        self.call = call
+        self.obj = obj
+
+    def property_value(self, prop: Mapping[str, Any]) -> Mapping[str, Any]:
+        return property_value(self.call, self.obj, prop)
+
+    def timestamp(self, kind: str) -> str:
+        return self.obj.created if kind == "created_time" else self.obj.edited
+
+
+def retrieve_a_database(call: Call, request: Request) -> Any:
+    return call.database_json(call.database(request.ids["database_id"]))
+
+
+def post_database_query(call: Call, request: Request) -> Any:
+    body = request.body
+    database = call.database(request.ids["database_id"])
+    schema = call.schema(database)
+    predicate = (
+        compile_filter(body["filter"], schema, call.moment)
+        if body.get("filter") is not None
+        else None
+    )
+    sorts = compile_sorts(body.get("sorts"), schema)
+    offset, size = paging({**request.query, **body}, "body")
+    pages = [_Row(call, call.remember(found)) for found in call.store.database_rows(database.id)]
+    if predicate is not None:
+        pages = [row for row in pages if predicate(row)]
+    ordered = apply_sorts(pages, sorts) if sorts else pages
+    window = ordered[offset : offset + size]
+    results = [call.page_json(row.obj) for row in window if isinstance(row, _Row)]
+    return call.list_json(results, "page_or_database", offset, size, offset + size < len(ordered))

@@ -1,0 +1,58 @@
+"""Search: titles of pages and databases, by last edit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from alloy_tui.sandbox.engine.context import Call, Request
+from alloy_tui.sandbox.engine.errors import UNDEFINED, invalid
+from alloy_tui.sandbox.engine.validate import paging
+
+
+def post_search(call: Call, request: Request) -> Any:
+    body = request.body
+    text = body.get("query")
+    if text is not None and not isinstance(text, str):
+        raise invalid("body.query", "a string", text)
+    kind: str | None = None
+    found_filter = body.get("filter")
+    if found_filter is not None:
+        if not isinstance(found_filter, Mapping):
+            raise invalid("body.filter", "an object", found_filter)
+        if found_filter.get("property") != "object":
+            raise invalid(
+                "body.filter.property", '`"object"`', found_filter.get("property", UNDEFINED)
+            )
+        kind = found_filter.get("value")
+        if kind not in ("page", "database"):
+            raise invalid(
+                "body.filter.value",
+                '`"page"` or `"database"`',
+                found_filter.get("value", UNDEFINED),
+            )
+    direction = "descending"
+    sort = body.get("sort")
+    if sort is not None:
+        if not isinstance(sort, Mapping):
+            raise invalid("body.sort", "an object", sort)
+        if sort.get("timestamp") != "last_edited_time":
+            raise invalid(
+                "body.sort.timestamp",
+                '`"last_edited_time"`',
+                sort.get("timestamp", UNDEFINED),
+            )
+        direction = sort.get("direction", UNDEFINED)
+        if direction not in ("ascending", "descending"):
+            raise invalid("body.sort.direction", '`"ascending"` or `"descending"`', direction)
+    offset, size = paging({**request.query, **body}, "body")
+    found = call.store.search_objects(
+        kind=kind,
+        needle=(text or "").strip().casefold(),
+        descending=direction == "descending",
+        limit=size + 1,
+        offset=offset,
+    )
+    objects = [call.remember(obj) for obj in found[:size]]
+    results = [call.object_json(obj) for obj in objects]
+    return call.list_json(results, "page_or_database", offset, size, len(found) > size)

@@ -1,0 +1,185 @@
+"""Notion's objects as JSON, per Notion API version: the one place responses take their shape.
+
+Every function takes the API version it answers in. Today the sandbox speaks only
+`2022-06-28`; a new version adds its value to `NotionVersion` and its branches here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from alloy_tui.notion.ids import compact_id
+from alloy_tui.sandbox.defaults import SEED_WORKSPACE_NAME
+from alloy_tui.sandbox.engine.common import encode_cursor, page_url, shown_time
+from alloy_tui.sandbox.store import StoredBlock, StoredComment, StoredObject
+
+NotionVersion = Literal["2022-06-28"]
+V2022: NotionVersion = "2022-06-28"
+VERSIONS: tuple[NotionVersion, ...] = (V2022,)
+DEFAULT_VERSION: NotionVersion = V2022
+
+LIST_KEYS = frozenset({"object", "results", "next_cursor", "has_more", "type"})
+"""The keys of Notion's list object, besides the one named by its `type`."""
+
+
+def user_ref(user_id: str) -> dict[str, Any]:
+    return {"object": "user", "id": user_id}
+
+
+def parent(parent_type: str, parent_id: str | None) -> dict[str, Any]:
+    if parent_type == "workspace":
+        return {"type": "workspace", "workspace": True}
+    return {"type": parent_type, parent_type: parent_id}
+
+
+def bot_user(user_id: str, name: str) -> dict[str, Any]:
+    """A bot user object (the connection's bot; the seed's bots)."""
+    return {
+        "object": "user",
+        "id": user_id,
+        "type": "bot",
+        "name": name,
+        "avatar_url": None,
+        "bot": {
+            "owner": {"type": "workspace", "workspace": True},
+            "workspace_name": SEED_WORKSPACE_NAME,
+        },
+    }
+
+
+def page(
+    obj: StoredObject, properties: dict[str, Any], *, version: NotionVersion
+) -> dict[str, Any]:
+    """A page, its property values already in response form."""
+    return {
+        "object": "page",
+        "id": obj.id,
+        "created_time": shown_time(obj.created),
+        "last_edited_time": shown_time(obj.edited),
+        "created_by": user_ref(obj.created_by),
+        "last_edited_by": user_ref(obj.edited_by),
+        "cover": obj.data.get("cover"),
+        "icon": obj.data.get("icon"),
+        "parent": parent(obj.parent_type, obj.parent_id),
+        "archived": obj.in_trash,
+        "in_trash": obj.in_trash,
+        "properties": properties,
+        "url": page_url(obj.title, obj.id),
+        "public_url": None,
+    }
+
+
+def plain_page_properties(obj: StoredObject) -> dict[str, Any]:
+    """The properties of a page outside a database: its title only."""
+    return {
+        "title": {
+            "id": "title",
+            "type": "title",
+            "title": obj.data["properties"].get("title") or [],
+        }
+    }
+
+
+def database(
+    obj: StoredObject, schema: dict[str, dict[str, Any]], *, version: NotionVersion
+) -> dict[str, Any]:
+    return {
+        "object": "database",
+        "id": obj.id,
+        "cover": obj.data.get("cover"),
+        "icon": obj.data.get("icon"),
+        "created_time": shown_time(obj.created),
+        "created_by": user_ref(obj.created_by),
+        "last_edited_by": user_ref(obj.edited_by),
+        "last_edited_time": shown_time(obj.edited),
+        "title": obj.data.get("title") or [],
+        "description": obj.data.get("description") or [],
+        "is_inline": bool(obj.data.get("is_inline")),
+        "properties": schema,
+        "parent": parent(obj.parent_type, obj.parent_id),
+        "url": f"https://www.notion.so/{compact_id(obj.id)}",
+        "public_url": None,
+        "archived": obj.in_trash,
+        "in_trash": obj.in_trash,
+    }
+
+
+def block(stored: StoredBlock, has_children: bool, *, version: NotionVersion) -> dict[str, Any]:
+    kind = stored.type
+    return {
+        "object": "block",
+        "id": stored.id,
+        "parent": parent(stored.parent_type, stored.parent_id),
+        "created_time": shown_time(stored.created),
+        "last_edited_time": shown_time(stored.edited),
+        "created_by": user_ref(stored.created_by),
+        "last_edited_by": user_ref(stored.edited_by),
+        "has_children": has_children,
+        "archived": stored.in_trash,
+        "in_trash": stored.in_trash,
+        "type": kind,
+        kind: stored.content,
+    }
+
+
+def object_as_block(
+    obj: StoredObject, has_children: bool, *, version: NotionVersion
+) -> dict[str, Any]:
+    """A page or database seen through the blocks API (child_page / child_database)."""
+    kind = "child_database" if obj.object == "database" else "child_page"
+    return {
+        "object": "block",
+        "id": obj.id,
+        "parent": parent(obj.parent_type, obj.parent_id),
+        "created_time": shown_time(obj.created),
+        "last_edited_time": shown_time(obj.edited),
+        "created_by": user_ref(obj.created_by),
+        "last_edited_by": user_ref(obj.edited_by),
+        "has_children": has_children,
+        "archived": obj.in_trash,
+        "in_trash": obj.in_trash,
+        "type": kind,
+        kind: {"title": obj.title},
+    }
+
+
+def comment(stored: StoredComment, *, version: NotionVersion) -> dict[str, Any]:
+    return {
+        "object": "comment",
+        "id": stored.id,
+        "parent": parent(stored.parent_type, stored.parent_id),
+        "discussion_id": stored.discussion_id,
+        "created_time": shown_time(stored.created),
+        "last_edited_time": shown_time(stored.created),
+        "created_by": user_ref(stored.created_by),
+        "rich_text": stored.rich_text,
+    }
+
+
+def list_object(
+    results: list[Any],
+    kind: str,
+    *,
+    offset: int,
+    size: int,
+    has_more: bool,
+    version: NotionVersion,
+) -> dict[str, Any]:
+    """Notion's list object: exactly object, results, next_cursor, has_more, type, <type>."""
+    return {
+        "object": "list",
+        "results": results,
+        "next_cursor": encode_cursor(offset + size) if has_more else None,
+        "has_more": has_more,
+        "type": kind,
+        kind: {},
+    }
+
+
+def with_guide_data(answer: Any) -> Any:
+    """The guide dialect's answer: a list also carries its results as `data` (what the guide's
+    examples read); anything else is returned as is. For the HTTP layer, never the engine."""
+    if isinstance(answer, Mapping) and answer.get("object") == "list" and "results" in answer:
+        return {**answer, "data": answer["results"]}
+    return answer
