@@ -23,6 +23,7 @@ from alloy_tui.sandbox.http import (
     json_object,
     json_type,
     sandbox_of,
+    text,
 )
 from alloy_tui.sandbox.runtime import Sandbox
 
@@ -65,6 +66,7 @@ def _approve(sandbox: Sandbox, body: Mapping[str, Any]) -> Response:
     if url is not None:
         if not isinstance(url, str) or not url:
             raise BadRequest("oauthUrl must be the consent link start_oauth answered.")
+        text(url, "oauthUrl")
         parts = urlsplit(url)
         if parts.path != CONSENT_PATH:
             raise BadRequest(f"oauthUrl is not the sandbox's consent page ({CONSENT_PATH}).")
@@ -76,6 +78,8 @@ def _approve(sandbox: Sandbox, body: Mapping[str, Any]) -> Response:
         raise BadRequest("oauthUrl or state is required.")
     elif not isinstance(state, str):
         raise BadRequest(f"state must be a string, not {json_type(state)}.")
+    else:
+        text(state, "state")
     try:
         flow = sandbox.credentials.pending_flow(state)
         if url is not None:

@@ -28,6 +28,8 @@ from alloy_tui.sandbox.http import (
     json_type,
     required_string,
     sandbox_of,
+    string_field,
+    text,
 )
 
 
@@ -134,9 +136,7 @@ async def oauth_callback(request: Request) -> Response:
     body = await json_object(request)
     user = check_user(request, body.get("userId"))
     code = required_string(body, "code")
-    credential_id = body.get("credentialId")
-    if credential_id is not None and not isinstance(credential_id, str):
-        raise BadRequest("credentialId must be a string.")
+    credential_id = string_field(body, "credentialId")
     try:
         credential = await run_in_threadpool(
             sandbox.credentials.exchange, code, credential_id, user
@@ -211,7 +211,7 @@ def _split_request(
             raise BadRequest(f"{where}.{name} is required for action {spec.id}.")
         if not isinstance(value, str):
             raise BadRequest(f"{where}.{name} must be a string, not {json_type(value)}.")
-        path_params[name] = value
+        path_params[name] = text(value, f"{where}.{name}")
     return path_params, notion_body, query
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
+from typing import Final
 from urllib.parse import parse_qs
 
 from starlette.concurrency import run_in_threadpool
@@ -15,8 +16,11 @@ from alloy_tui.sandbox import consent
 from alloy_tui.sandbox.consent import CONSENT_PATH, OAUTH_CLIENT_ID
 from alloy_tui.sandbox.credentials import FlowError, OAuthFlow
 from alloy_tui.sandbox.defaults import SEED_WORKSPACE_NAME
-from alloy_tui.sandbox.http import sandbox_of
+from alloy_tui.sandbox.http import BadRequest, read_body, sandbox_of
 from alloy_tui.sandbox.runtime import Sandbox
+
+MAX_FORM_BYTES: Final = 64 * 1024
+"""The consent form holds a state, a token and page ids: far below this."""
 
 
 def _top_level_pages(sandbox: Sandbox) -> list[consent.PageChoice]:
@@ -109,9 +113,13 @@ def _consent_post(sandbox: Sandbox, form: Mapping[str, list[str]]) -> Response:
 
 async def consent_submit(request: Request) -> Response:
     sandbox = sandbox_of(request)
-    raw = await request.body()
-    if len(raw) > 64 * 1024:
-        return consent.html_response(consent.render_problem("The form is too large."), 413)
+    try:
+        raw = await read_body(request, MAX_FORM_BYTES, "The form")
+    except BadRequest as exc:
+        response = consent.html_response(consent.render_problem(exc.message), exc.status)
+        if exc.status == 413:  # the rest of the form is left unread
+            response.headers["Connection"] = "close"
+        return response
     try:
         form = parse_qs(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=1000)
     except ValueError:

@@ -15,6 +15,7 @@ from alloy_tui.sandbox.credentials import Credential
 from alloy_tui.sandbox.runtime import Sandbox
 
 MAX_BODY_BYTES: Final = 5 * 1024 * 1024
+"""The largest JSON body an Alloy endpoint reads; anything longer is refused unread (413)."""
 
 
 class BadRequest(Exception):
@@ -27,9 +28,53 @@ class BadRequest(Exception):
         self.status = status
 
 
-def alloy_error(status: int, code: str, message: str) -> JSONResponse:
+def alloy_error(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
     """Alloy's own error body (as opposed to Notion's, which execute passes through)."""
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+    # A message that quotes the request can never make the answer itself unencodable.
+    message = message.encode("utf-8", "backslashreplace").decode("utf-8")
+    return JSONResponse(
+        {"error": {"code": code, "message": message}}, status_code=status, headers=headers
+    )
+
+
+def too_large(what: str, limit: int) -> BadRequest:
+    size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
+    return BadRequest(f"{what} is larger than {size}.", "PAYLOAD_TOO_LARGE", 413)
+
+
+def is_text(value: str) -> bool:
+    """True unless `value` holds a lone surrogate (JSON "\\ud800"), which is not Unicode text."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def text(value: str, field: str) -> str:
+    """`value`, or a 400 naming `field` if it is not Unicode text."""
+    if not is_text(value):
+        raise BadRequest(f"{field} is not valid Unicode text (it holds a lone surrogate).")
+    return value
+
+
+async def read_body(request: Request, limit: int, what: str = "Request body") -> bytes:
+    """The body, read only up to `limit` bytes: a longer one is refused (413) without being
+    read further, whatever Content-Length says or does not say."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.strip().isdigit():
+            raise BadRequest("Content-Length is not a whole number.")
+        if int(declared) > limit:
+            raise too_large(what, limit)
+    received = bytearray()
+    async for chunk in request.stream():
+        received += chunk
+        if len(received) > limit:
+            raise too_large(what, limit)
+    return bytes(received)
 
 
 def sandbox_of(request: Request) -> Sandbox:
@@ -60,6 +105,7 @@ def check_user(request: Request, *candidates: Any) -> str:
             continue
         if not isinstance(value, str):
             raise BadRequest("userId must be a string.")
+        text(value, "userId")
         if value != own:
             raise BadRequest(
                 f"User {value} is not accessible with this API key.", "FORBIDDEN", status=403
@@ -68,13 +114,7 @@ def check_user(request: Request, *candidates: Any) -> str:
 
 
 async def json_object(request: Request, *, required: bool = True) -> dict[str, Any]:
-    raw = await request.body()
-    if len(raw) > MAX_BODY_BYTES:
-        raise BadRequest(
-            f"Request body is larger than {MAX_BODY_BYTES // (1024 * 1024)} MB.",
-            "PAYLOAD_TOO_LARGE",
-            413,
-        )
+    raw = await read_body(request, MAX_BODY_BYTES)
     if not raw.strip():
         if required:
             raise BadRequest("Request body is required (a JSON object).")
@@ -108,9 +148,17 @@ def required_string(body: Mapping[str, Any], key: str) -> str:
     value = body.get(key)
     if value is None or value == "":
         raise BadRequest(f"{key} is required.")
+    return string_field(body, key) or ""
+
+
+def string_field(body: Mapping[str, Any], key: str) -> str | None:
+    """An optional string field of the body: None if absent, 400 naming it if not text."""
+    value = body.get(key)
+    if value is None:
+        return None
     if not isinstance(value, str):
         raise BadRequest(f"{key} must be a string, not {json_type(value)}.")
-    return value
+    return text(value, key)
 
 
 def connector_of(request: Request) -> str:
@@ -138,9 +186,14 @@ def alloy_endpoint(handler: Handler) -> Handler:
     async def endpoint(request: Request) -> Response:
         try:
             check_key(request)
+            for name, value in request.path_params.items():
+                if isinstance(value, str):
+                    text(value, f"The path segment {{{name}}}")
             return await handler(request)
         except BadRequest as exc:
-            return alloy_error(exc.status, exc.code, exc.message)
+            # A 413 leaves the rest of the body unread: the connection cannot be reused.
+            headers = {"Connection": "close"} if exc.status == 413 else None
+            return alloy_error(exc.status, exc.code, exc.message, headers)
 
     endpoint.__name__ = handler.__name__
     endpoint.__doc__ = handler.__doc__
