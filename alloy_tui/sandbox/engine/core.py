@@ -11,10 +11,10 @@ from alloy_tui.sandbox.engine.common import DEFAULT_BOT_ID
 from alloy_tui.sandbox.engine.context import Call, Request
 from alloy_tui.sandbox.engine.errors import NotionError, validation
 from alloy_tui.sandbox.engine.handlers.users import ensure_bot
+from alloy_tui.sandbox.engine.query_base import QueryError
 from alloy_tui.sandbox.engine.render import with_guide_data
 from alloy_tui.sandbox.engine.table import ACTION_TABLE
 from alloy_tui.sandbox.engine.validate import check_json, path_id, request_body
-from alloy_tui.sandbox.query import QueryError
 from alloy_tui.sandbox.store import Store
 
 

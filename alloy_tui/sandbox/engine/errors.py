@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from alloy_tui.sandbox.query import describe, invalid_message
+from alloy_tui.sandbox.engine.query_base import describe, invalid_message
 
 NOT_SHARED = "Make sure the relevant pages and databases are shared with your integration."
 ARCHIVED_BLOCK = "Can't edit block that is archived. You must unarchive the block before editing."

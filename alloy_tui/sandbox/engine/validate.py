@@ -24,7 +24,7 @@ from alloy_tui.notion.ids import normalize_id
 from alloy_tui.notion.richtext import COLORS, MAX_ARRAY, MAX_TEXT_UTF16, fill, utf16_len
 from alloy_tui.sandbox.engine.common import decode_cursor, page_url
 from alloy_tui.sandbox.engine.errors import UNDEFINED, invalid, validation
-from alloy_tui.sandbox.query import describe, parse_date
+from alloy_tui.sandbox.engine.query_base import describe, parse_date
 from alloy_tui.sandbox.store import StoredObject, dumps
 
 MAX_REQUEST_BYTES = 500_000

@@ -9,14 +9,9 @@ from typing import TYPE_CHECKING, Any
 from alloy_tui.notion.properties import empty_value
 from alloy_tui.notion.richtext import plain_text
 from alloy_tui.sandbox.engine.common import shown_time
+from alloy_tui.sandbox.engine.formulas import FormulaError, evaluate_formula, formula_result
+from alloy_tui.sandbox.engine.query_base import find_property, parse_date
 from alloy_tui.sandbox.engine.render import plain_page_properties
-from alloy_tui.sandbox.query import (
-    FormulaError,
-    evaluate_formula,
-    find_property,
-    formula_result,
-    parse_date,
-)
 from alloy_tui.sandbox.store import StoredObject
 
 if TYPE_CHECKING:

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 from alloy_tui.notion.properties import READ_ONLY_TYPES, WRITABLE_TYPES
 from alloy_tui.notion.richtext import MAX_ARRAY, TEXT_COLORS, plain_text
 from alloy_tui.sandbox.engine.errors import UNDEFINED, invalid, not_found, validation
+from alloy_tui.sandbox.engine.query_base import describe, find_property
 from alloy_tui.sandbox.engine.validate import date_input, icon, id_value, rich_text
-from alloy_tui.sandbox.query import describe, find_property
 from alloy_tui.sandbox.store import StoredObject
 
 if TYPE_CHECKING:

@@ -16,8 +16,8 @@ from alloy_tui.sandbox.engine.errors import (
     not_found,
     validation,
 )
+from alloy_tui.sandbox.engine.query_base import describe
 from alloy_tui.sandbox.engine.validate import id_value, paging, rich_text
-from alloy_tui.sandbox.query import describe
 from alloy_tui.sandbox.store import StoredComment
 
 

@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from alloy_tui.sandbox.engine.context import Call, Request
+from alloy_tui.sandbox.engine.filters import compile_filter
+from alloy_tui.sandbox.engine.sorts import apply_sorts, compile_sorts
 from alloy_tui.sandbox.engine.validate import paging
 from alloy_tui.sandbox.engine.values import property_value
-from alloy_tui.sandbox.query import apply_sorts, compile_filter, compile_sorts
 from alloy_tui.sandbox.store import StoredObject
 
 
