@@ -53,7 +53,7 @@ async def bare_read(
         },
     )
     response.raise_for_status()
-    return response.json()
+    return response.json()["result"]  # Alloy's documented {"success": true, "result": ...}
 
 
 async def run(count: int, base_url: str, action: str) -> tuple[list[float], list[float]]:

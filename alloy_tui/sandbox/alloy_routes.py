@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,9 +13,18 @@ from starlette.routing import Route
 
 from alloy_tui.sandbox import consent
 from alloy_tui.sandbox.actions import ACTIONS, ActionSpec, find_action
-from alloy_tui.sandbox.catalog import CONNECTORS, action_detail, action_summary
+from alloy_tui.sandbox.catalog import (
+    CONNECTORS,
+    CREDENTIALS_METADATA,
+    GUIDE_LIST_KEY,
+    NOTION_VERSION_HEADER,
+    action_detail,
+    action_summary,
+    connector_detail,
+)
 from alloy_tui.sandbox.consent import CONSENT_PATH, OAUTH_CLIENT_ID
 from alloy_tui.sandbox.credentials import InvalidGrant
+from alloy_tui.sandbox.defaults import NOTION_VERSIONS
 from alloy_tui.sandbox.faults import notion_error
 from alloy_tui.sandbox.http import (
     BadRequest,
@@ -26,27 +35,41 @@ from alloy_tui.sandbox.http import (
     credential_of,
     json_object,
     json_type,
+    official_endpoint,
     required_string,
     sandbox_of,
     string_field,
     text,
 )
+from alloy_tui.sandbox.runtime import Sandbox
 
 
-@alloy_endpoint
+@official_endpoint
 async def list_connectors(request: Request) -> Response:
     items = [{**connector, "actionCount": len(ACTIONS)} for connector in CONNECTORS.values()]
     return JSONResponse({"connectors": items, "data": items})
 
 
-@alloy_endpoint
+@official_endpoint
+async def get_connector(request: Request) -> Response:
+    connector = connector_of(request)
+    return JSONResponse(connector_detail(CONNECTORS[connector], len(ACTIONS)))
+
+
+@official_endpoint
+async def credentials_metadata(request: Request) -> Response:
+    connector_of(request)
+    return JSONResponse(dict(CREDENTIALS_METADATA))
+
+
+@official_endpoint
 async def list_actions(request: Request) -> Response:
     connector_of(request)
     items = [action_summary(spec) for spec in ACTIONS]
     return JSONResponse({"actions": items, "data": items})
 
 
-@alloy_endpoint
+@official_endpoint
 async def get_action(request: Request) -> Response:
     connector_of(request)
     spec = find_action(request.path_params["action"])
@@ -67,7 +90,7 @@ async def list_credentials_guide(request: Request) -> Response:
     return JSONResponse([item.to_json() for item in items])
 
 
-@alloy_endpoint
+@official_endpoint
 async def list_connector_credentials(request: Request) -> Response:
     """GET /connectors/{c}/credentials: the official {"credentials": [...]}."""
     sandbox = sandbox_of(request)
@@ -77,7 +100,7 @@ async def list_connector_credentials(request: Request) -> Response:
     return JSONResponse({"credentials": [item.to_json() for item in items]})
 
 
-@alloy_endpoint
+@official_endpoint
 async def list_user_credentials(request: Request) -> Response:
     """GET /credentials/users/{userId}: the official {"data": [...]}."""
     sandbox = sandbox_of(request)
@@ -86,7 +109,7 @@ async def list_user_credentials(request: Request) -> Response:
     return JSONResponse({"data": [item.to_json() for item in items]})
 
 
-@alloy_endpoint
+@official_endpoint
 async def delete_credential(request: Request) -> Response:
     sandbox = sandbox_of(request)
     user = check_user(request, request.path_params["user"])
@@ -183,7 +206,6 @@ def _split_request(
     if official:
         path_source = dict(_object_field(body, "pathParams") or {})
         query = _without_none(_object_field(body, "queryParameters") or {})
-        _object_field(body, "additionalHeaders")
         notion_body = body.get("requestBody")
         fallbacks: list[dict[str, Any]] = [query]
         if isinstance(notion_body, dict):
@@ -215,9 +237,39 @@ def _split_request(
     return path_params, notion_body, query
 
 
-@alloy_endpoint
-async def execute_action(request: Request) -> Response:
-    """Both dialects: POST .../actions/{a} {credentialId, parameters} and .../execute."""
+def notion_version(sandbox: Sandbox, body: Mapping[str, Any]) -> str:
+    """The call's Notion version: `Notion-Version` in the official `additionalHeaders`, else
+    the sandbox's default; one Notion does not know is Notion's 400 naming the header."""
+    headers = _object_field(body, "additionalHeaders") or {}
+    wanted = NOTION_VERSION_HEADER.lower()
+    version: Any = next(
+        (value for name, value in headers.items() if name.lower() == wanted),
+        sandbox.config.notion_version,
+    )
+    if not isinstance(version, str) or version not in NOTION_VERSIONS:
+        known = ", ".join(NOTION_VERSIONS)
+        shown = version if isinstance(version, str) else json_type(version)
+        raise NotionRefusal(
+            400,
+            "invalid_request_header",
+            f"additionalHeaders.{NOTION_VERSION_HEADER} {shown!r} is not a Notion API version"
+            f" the sandbox speaks ({known}).",
+        )
+    return version
+
+
+class NotionRefusal(Exception):
+    """A request Notion itself would refuse before running it: answered in Notion's shape."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.body = {"object": "error", "status": status, "code": code, "message": message}
+        self.status = status
+
+
+async def _execute(request: Request, shape: Callable[[Any], Any]) -> Response:
+    """Run the action for either dialect's request; `shape` turns Notion's 200 answer into
+    the dialect's (errors are Notion's, passed through with Notion's status)."""
     sandbox = sandbox_of(request)
     connector = connector_of(request)
     body = await json_object(request)
@@ -228,6 +280,11 @@ async def execute_action(request: Request) -> Response:
     if spec is None:
         raise BadRequest("Action not found", "NOT_FOUND", 404)
     path_params, notion_body, query = _split_request(spec, body)
+    try:
+        version = notion_version(sandbox, body)
+    except NotionRefusal as refusal:
+        return JSONResponse(refusal.body, status_code=refusal.status)
+    request.state.notion_version = version
     if sandbox.limiter is not None:
         retry_after = sandbox.limiter.acquire(credential.id)
         if retry_after is not None:
@@ -235,15 +292,44 @@ async def execute_action(request: Request) -> Response:
                 notion_error(429), status_code=429, headers={"Retry-After": str(retry_after)}
             )
     status, result = await run_in_threadpool(
-        lambda: sandbox.engine.execute(
+        lambda: sandbox.execute(
             spec.id,
             path_params=path_params,
             body=notion_body,
             query=query,
             bot_user_id=credential.bot_user_id,
+            notion_version=version,
         )
     )
-    return JSONResponse(result, status_code=status)
+    return JSONResponse(shape(result) if status == 200 else result, status_code=status)
+
+
+def _official_answer(result: Any) -> Any:
+    """Alloy's documented envelope around exactly what Notion answers [official]."""
+    if isinstance(result, dict) and result.get("object") == "list":
+        # Notion's list object has no `data`: an engine that adds it for the guide is undone.
+        result = {key: value for key, value in result.items() if key != GUIDE_LIST_KEY}
+    return {"success": True, "result": result}
+
+
+def _guide_answer(result: Any) -> Any:
+    """What the guide's examples read: single objects bare, lists also under `data`."""
+    if isinstance(result, dict) and result.get("object") == "list":
+        return {**result, GUIDE_LIST_KEY: result.get("results", [])}
+    return result
+
+
+@official_endpoint
+async def execute_official(request: Request) -> Response:
+    """POST .../actions/{a}/execute {credentialId, requestBody, queryParameters, pathParams,
+    additionalHeaders}: `{"success": true, "result": <Notion's answer>}`."""
+    return await _execute(request, _official_answer)
+
+
+@alloy_endpoint
+async def execute_guide(request: Request) -> Response:
+    """POST .../actions/{a} {credentialId, parameters}: the guide's bare answers."""
+    return await _execute(request, _guide_answer)
 
 
 # The consent page -------------------------------------------------------------------------
@@ -251,12 +337,14 @@ async def execute_action(request: Request) -> Response:
 
 ROUTES = [
     Route("/connectors", list_connectors, methods=["GET"]),
+    Route("/connectors/{connector}", get_connector, methods=["GET"]),
     Route("/connectors/{connector}/actions", list_actions, methods=["GET"]),
     Route("/connectors/{connector}/actions/{action}", get_action, methods=["GET"]),
-    Route("/connectors/{connector}/actions/{action}", execute_action, methods=["POST"]),
-    Route("/connectors/{connector}/actions/{action}/execute", execute_action, methods=["POST"]),
+    Route("/connectors/{connector}/actions/{action}", execute_guide, methods=["POST"]),
+    Route("/connectors/{connector}/actions/{action}/execute", execute_official, methods=["POST"]),
     Route("/connectors/{connector}/credentials", list_connector_credentials, methods=["GET"]),
     Route("/connectors/{connector}/credentials", start_oauth, methods=["POST"]),
+    Route("/connectors/{connector}/credentials/metadata", credentials_metadata, methods=["GET"]),
     Route("/connectors/{connector}/credentials/callback", oauth_callback, methods=["POST"]),
     Route("/credentials", list_credentials_guide, methods=["GET"]),
     Route("/credentials/users/{user}", list_user_credentials, methods=["GET"]),

@@ -14,8 +14,10 @@ from typing import TextIO
 
 from alloy_tui.sandbox.defaults import (
     DEFAULT_API_KEY,
+    DEFAULT_NOTION_VERSION,
     DEFAULT_PORT,
     DEFAULT_USER_ID,
+    NOTION_VERSIONS,
     SEED_CONNECTION_ID,
 )
 from alloy_tui.sandbox.faults import parse_faults
@@ -91,6 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not rate-limit connections (Notion allows about 3 requests per second)",
     )
+    parser.add_argument(
+        "--notion-version",
+        choices=NOTION_VERSIONS,
+        default=DEFAULT_NOTION_VERSION,
+        help="the Notion-Version of execute calls that do not send one in additionalHeaders"
+        f" (default {DEFAULT_NOTION_VERSION})",
+    )
     parser.add_argument("--access-log", action="store_true", help="print a line per request")
     return parser
 
@@ -130,6 +139,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         fault_seed=args.fault_seed,
         rate_limit=not args.no_rate_limit,
         access_log=args.access_log,
+        notion_version=args.notion_version,
     )
     server = SandboxServer(config)
     try:

@@ -10,7 +10,7 @@ from typing import Any, Final
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from alloy_tui.sandbox.catalog import CONNECTORS
+from alloy_tui.sandbox.catalog import API_VERSIONS, CONNECTORS
 from alloy_tui.sandbox.credentials import Credential
 from alloy_tui.sandbox.runtime import Sandbox
 
@@ -180,12 +180,25 @@ def credential_of(sandbox: Sandbox, credential_id: str, user: str, connector: st
 Handler = Callable[[Request], Awaitable[Response]]
 
 
-def alloy_endpoint(handler: Handler) -> Handler:
-    """Authenticate, and turn BadRequest into Alloy's error body."""
+def check_api_version(request: Request) -> None:
+    """The official dialect's `x-api-version` header: present and a version Alloy serves."""
+    version = request.headers.get("x-api-version")
+    supported = ", ".join(sorted(API_VERSIONS))
+    if not version:
+        raise BadRequest(f"The x-api-version header is required (x-api-version: {supported}).")
+    if version not in API_VERSIONS:
+        raise BadRequest(f"The x-api-version header must be one of: {supported}.")
+
+
+def alloy_endpoint(handler: Handler, *, official: bool = False) -> Handler:
+    """Authenticate (and for the official dialect check `x-api-version`), and turn BadRequest
+    into Alloy's error body."""
 
     async def endpoint(request: Request) -> Response:
         try:
             check_key(request)
+            if official:
+                check_api_version(request)
             for name, value in request.path_params.items():
                 if isinstance(value, str):
                     text(value, f"The path segment {{{name}}}")
@@ -198,3 +211,8 @@ def alloy_endpoint(handler: Handler) -> Handler:
     endpoint.__name__ = handler.__name__
     endpoint.__doc__ = handler.__doc__
     return endpoint
+
+
+def official_endpoint(handler: Handler) -> Handler:
+    """An endpoint of the official reference only: `x-api-version` is required."""
+    return alloy_endpoint(handler, official=True)

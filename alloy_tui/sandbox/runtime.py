@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import inspect
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
 from alloy_tui.sandbox.actions import NotionEngine
 from alloy_tui.sandbox.credentials import CredentialStore
-from alloy_tui.sandbox.defaults import DEFAULT_API_KEY, DEFAULT_PORT, DEFAULT_USER_ID
+from alloy_tui.sandbox.defaults import (
+    DEFAULT_API_KEY,
+    DEFAULT_NOTION_VERSION,
+    DEFAULT_PORT,
+    DEFAULT_USER_ID,
+    NOTION_VERSIONS,
+)
 from alloy_tui.sandbox.faults import FaultInjector, parse_faults
 from alloy_tui.sandbox.limits import RateLimiter
 from alloy_tui.sandbox.seed import seed_workspace
@@ -40,6 +48,8 @@ class SandboxConfig:
     monotonic: Callable[[], float] | None = None
     """The rate limiter's clock; defaults to `clock` (as seconds) if given, else monotonic."""
     access_log: bool = False
+    notion_version: str = DEFAULT_NOTION_VERSION
+    """The Notion-Version of an execute call that does not send one in `additionalHeaders`."""
 
     def resolved_data_path(self) -> Path:
         if self.data_path is not None:
@@ -55,6 +65,9 @@ class Sandbox:
     """The sandbox's state: the store, the engine, credentials, limiter and faults."""
 
     def __init__(self, config: SandboxConfig) -> None:
+        if config.notion_version not in NOTION_VERSIONS:
+            known = ", ".join(NOTION_VERSIONS)
+            raise ValueError(f"notion_version must be one of {known}, not {config.notion_version}")
         self.config = config
         self.clock: Callable[[], datetime] = config.clock or _utc_now
         self.data_path = config.resolved_data_path()
@@ -63,6 +76,9 @@ class Sandbox:
         self.store = Store(self.data_path)
         self.credentials = CredentialStore(self.store.conn, self.store.lock, self.clock)
         self.engine = NotionEngine(self.store, clock=self.clock)
+        self._engine_takes_version = (
+            "notion_version" in inspect.signature(self.engine.execute).parameters
+        )
         monotonic = config.monotonic
         if monotonic is None:
             monotonic = (lambda: self.clock().timestamp()) if config.clock else time.monotonic
@@ -81,6 +97,31 @@ class Sandbox:
             self.reset()
         else:
             self.seed()
+
+    def execute(
+        self,
+        action_id: str,
+        *,
+        path_params: Mapping[str, Any],
+        body: Any,
+        query: Mapping[str, Any],
+        bot_user_id: str | None,
+        notion_version: str,
+    ) -> tuple[int, Any]:
+        """One Notion action for a connection, in the call's Notion version: handed to the
+        engine as `notion_version` as soon as its entry point takes one (until then the engine
+        answers in the one version it renders)."""
+        versioned: dict[str, Any] = (
+            {"notion_version": notion_version} if self._engine_takes_version else {}
+        )
+        return self.engine.execute(
+            action_id,
+            path_params=path_params,
+            body=body,
+            query=query,
+            bot_user_id=bot_user_id,
+            **versioned,
+        )
 
     def seed(self) -> None:
         seed_workspace(self.store, pages=self.config.pages, clock=self.clock)

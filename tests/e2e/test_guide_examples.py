@@ -215,8 +215,8 @@ def test_guide_examples_run_unchanged_against_the_sandbox(
     assert f"Page updated: {page_id}" in output
     page = httpx.post(
         f"{server.base_url}/connectors/notion/actions/retrieve-a-page/execute",
-        headers={"Authorization": f"Bearer {DEFAULT_API_KEY}"},
+        headers={"Authorization": f"Bearer {DEFAULT_API_KEY}", "x-api-version": "2025-09"},
         json={"credentialId": connection_id, "pathParams": {"page_id": page_id}},
-    ).json()
+    ).json()["result"]
     title = "".join(item["plain_text"] for item in page["properties"]["title"]["title"])
     assert title == "Updated: Hello from Alloy API!"

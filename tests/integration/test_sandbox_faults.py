@@ -13,7 +13,7 @@ from alloy_tui.sandbox.defaults import DEFAULT_API_KEY, SEED_CONNECTION_ID
 from alloy_tui.sandbox.faults import HUGE_BODY_BYTES
 from alloy_tui.sandbox.server import SandboxServer
 
-AUTH = {"Authorization": f"Bearer {DEFAULT_API_KEY}"}
+AUTH = {"Authorization": f"Bearer {DEFAULT_API_KEY}", "x-api-version": "2025-09"}
 
 
 @pytest.fixture

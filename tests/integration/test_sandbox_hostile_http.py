@@ -169,7 +169,11 @@ async def _asgi(app: Any, method: str, path: str) -> tuple[int, Any]:
         "raw_path": path.encode("utf-8", "surrogatepass"),
         "query_string": b"",
         "root_path": "",
-        "headers": [(b"authorization", AUTH["Authorization"].encode()), (b"host", b"x")],
+        "headers": [
+            (b"authorization", AUTH["Authorization"].encode()),
+            (b"x-api-version", AUTH["x-api-version"].encode()),
+            (b"host", b"x"),
+        ],
         "client": ("127.0.0.1", 1),
         "server": ("127.0.0.1", 80),
     }

@@ -22,7 +22,7 @@ from alloy_tui.sandbox.actions import ACTIONS
 from alloy_tui.sandbox.defaults import DEFAULT_API_KEY, DEFAULT_USER_ID, SEED_CONNECTION_ID
 from alloy_tui.sandbox.server import PortInUseError, SandboxConfig, SandboxServer
 
-AUTH = {"Authorization": f"Bearer {DEFAULT_API_KEY}"}
+AUTH = {"Authorization": f"Bearer {DEFAULT_API_KEY}", "x-api-version": "2025-09"}
 NOT_FOUND = {"error": {"code": "INVALID_INPUT", "message": "Credential not found"}}
 REPO = Path(__file__).resolve().parents[2]
 
@@ -46,6 +46,14 @@ def official(client: httpx.Client, action: str, **fields: Any) -> httpx.Response
         json={"credentialId": SEED_CONNECTION_ID, **fields},
         headers={"x-alloy-userid": DEFAULT_USER_ID, "x-api-version": "2025-09"},
     )
+
+
+def result(response: httpx.Response) -> Any:
+    """The Notion answer inside the official dialect's documented envelope."""
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body.keys() == {"success", "result"} and body["success"] is True, body
+    return body["result"]
 
 
 def new_page(client: httpx.Client, title: str) -> dict[str, Any]:
@@ -227,7 +235,7 @@ def test_create_read_update_in_both_dialects(client: httpx.Client) -> None:
     by_alias = guide(client, "get-page", {"page_id": page_id})
     by_official = official(client, "retrieve-a-page", pathParams={"page_id": page_id})
     dashless = official(client, "retrieve-a-page", pathParams={"page_id": page_id.replace("-", "")})
-    assert by_alias.json() == by_official.json() == dashless.json()
+    assert by_alias.json() == result(by_official) == result(dashless)
     assert title_of(by_alias.json()) == "Dialects page"
 
     title = {"title": {"title": [{"text": {"content": "Renamed by the guide"}}]}}
@@ -238,7 +246,7 @@ def test_create_read_update_in_both_dialects(client: httpx.Client) -> None:
     updated = official(
         client, "patch-page", pathParams={"page_id": page_id}, requestBody={"properties": title}
     )
-    assert updated.status_code == 200 and title_of(updated.json()) == "Renamed officially"
+    assert title_of(result(updated)) == "Renamed officially"
 
 
 def test_get_actions_take_query_parameters_in_both_dialects(client: httpx.Client) -> None:
@@ -254,12 +262,14 @@ def test_get_actions_take_query_parameters_in_both_dialects(client: httpx.Client
         },
     )
     assert appended.status_code == 200, appended.text
-    first = official(
-        client,
-        "get-block-children",
-        pathParams={"block_id": page["id"]},
-        queryParameters={"page_size": 2},
-    ).json()
+    first = result(
+        official(
+            client,
+            "get-block-children",
+            pathParams={"block_id": page["id"]},
+            queryParameters={"page_size": 2},
+        )
+    )
     assert len(first["results"]) == 2 and first["has_more"] is True
     rest = guide(
         client,

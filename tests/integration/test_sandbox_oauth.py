@@ -361,7 +361,7 @@ def test_new_connection_can_execute_actions_and_be_deleted(client: httpx.Client)
         credential: client.post(
             "/connectors/notion/actions/get-self/execute",
             json={"credentialId": credential, "requestBody": {}},
-        ).json()["id"]
+        ).json()["result"]["id"]
         for credential in (SEED_CONNECTION_ID, started["credentialId"])
     }
     assert len(set(bots.values())) == 2  # each connection has its own bot user

@@ -11,7 +11,7 @@ import pytest
 from alloy_tui.sandbox.defaults import DEFAULT_API_KEY, DEFAULT_USER_ID, SEED_CONNECTION_ID
 from alloy_tui.sandbox.server import CONSENT_PATH, SandboxServer
 
-AUTH = {"Authorization": f"Bearer {DEFAULT_API_KEY}"}
+AUTH = {"Authorization": f"Bearer {DEFAULT_API_KEY}", "x-api-version": "2025-09"}
 RATE_LIMITED = {
     "object": "error",
     "status": 429,
