@@ -171,7 +171,7 @@ async def test_malformed_answers_are_protocol_errors(
         await notion.search()
     assert caught.value.sentence
     assert caught.value.remedy
-    assert time.perf_counter() - started < 10
+    assert time.perf_counter() - started < 60  # refused by the cap, not read to the end
     assert notion.client.log.records()[-1].attempts == 1
 
 
@@ -197,7 +197,7 @@ async def test_a_dripping_answer_hits_the_deadline(
     started = time.perf_counter()
     with pytest.raises(TimedOutError):
         await notion.get_page(page_id)
-    assert time.perf_counter() - started < 2.0
+    assert time.perf_counter() - started < 20  # the deadline, not the drip (400 s), ended it
 
 
 async def test_a_fast_drip_still_completes(

@@ -57,9 +57,10 @@ def build_app(
 
 
 async def wait_until(
-    pilot: Pilot[Any], condition: Callable[[], object], *, within: float = 10.0
+    pilot: Pilot[Any], condition: Callable[[], object], *, within: float = 30.0
 ) -> None:
-    """Poll `condition` between message-loop turns (never a blind sleep); fail after `within`."""
+    """Poll `condition` between message-loop turns (never a blind sleep); fail after `within`
+    (generous: two suites at once on two cores take many seconds for one page load)."""
     deadline = time.monotonic() + within
     while not condition():
         if time.monotonic() > deadline:

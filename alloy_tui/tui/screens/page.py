@@ -242,6 +242,8 @@ body below them, shown as Markdown.
             return
         finally:
             slot.loading = False
+        if not slot.is_attached:
+            return  # the screen closed while the page was read
         await self._mount_form()
         self._fill_header()
         # The body first: with the client's pacing, its reads then go before the titles'.
@@ -363,6 +365,8 @@ body below them, shown as Markdown.
             return
         finally:
             body.loading = False
+        if not body.is_attached:
+            return  # the screen closed while the body was read
         self.body_editor.load(markdown)
         await self._show_body_view()
         await self._loaded()
@@ -371,13 +375,19 @@ body below them, shown as Markdown.
             self.action_edit_body()
 
     async def _show_body_view(self) -> None:
+        # The widgets are held before the await: the app may be closing meanwhile (a worker
+        # outliving its screen), and updating a removed widget is harmless where a query fails.
+        bodies = self.query("#page-body").results(Markdown)
+        labels = self.query("#page-body-label").results(Label)
+        body, label = next(bodies, None), next(labels, None)
+        if body is None or label is None:
+            return
         editor = self.body_editor
         text = editor.text if editor.loaded else ""
-        await self.query_one("#page-body", Markdown).update(text or EMPTY_BODY)
-        label = BODY_LABEL
-        if self.body_dirty:
-            label = "Body  ● edited, not saved  (F2 or e to edit)"
-        self.query_one("#page-body-label", Label).update(label)
+        label.update(
+            "Body  ● edited, not saved  (F2 or e to edit)" if self.body_dirty else BODY_LABEL
+        )
+        await body.update(text or EMPTY_BODY)
 
     async def _loaded(self) -> None:
         """Page and body are in: apply the draft we were opened with, or offer this page's."""
