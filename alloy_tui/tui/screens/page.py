@@ -269,7 +269,7 @@ body below them, shown as Markdown.
         icon = object_icon(page)
         title = page_title(page)
         self.title = title
-        self.query_one("#page-title", Label).update(f"{icon} {title}" if icon else title)
+        self._update("#page-title", f"{icon} {title}" if icon else title)
         where = "Workspace"
         database = self.session.database if self.session else None
         if database is not None:
@@ -286,7 +286,7 @@ body below them, shown as Markdown.
             f"edited {edited}" if edited else "",
             "in trash" if is_trashed(page) else "",
         ]
-        self.query_one("#page-meta", Static).update(" · ".join(p for p in parts if p))
+        self._update("#page-meta", " · ".join(p for p in parts if p))
         self._refresh_dirty()
 
     @work(exclusive=True, group="page-parent")
@@ -298,8 +298,18 @@ body below them, shown as Markdown.
             return  # "in a page" stays: the header is no place for this error
         self._fill_header()
 
+    def _update(self, selector: str, text: str) -> Static | None:
+        """Set a label's text; None (nothing done) when the screen is being torn down (a
+        worker outliving it as the app quits)."""
+        found = next(self.query(selector).results(Static), None)
+        if found is not None:
+            found.update(text)
+        return found
+
     def _show_error(self, error: BaseException | str | None) -> None:
-        banner = self.query_one("#page-error", Static)
+        banner = next(self.query("#page-error").results(Static), None)
+        if banner is None:
+            return
         if isinstance(error, str):
             banner.update(error)
         else:
@@ -636,9 +646,10 @@ body below them, shown as Markdown.
         else:
             text = ""
         if text != self._marker:
+            marker = self._update("#page-dirty", text)
+            if marker is None:
+                return
             self._marker = text
-            marker = self.query_one("#page-dirty", Label)
-            marker.update(text)
             marker.set_class(self.dirty, "-dirty")
         sub_title = "● unsaved" if self.dirty else ""
         if self.sub_title != sub_title:
