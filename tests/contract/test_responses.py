@@ -228,9 +228,6 @@ def test_the_2022_database_query_under_2025_09_03(notion: Notion, seed: Seed) ->
 LIST_CASES = [case for case in SHARED if case.kind == "list"]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="sandbox bug: every list also carries a `data` copy of `results` (issue 8)"
-)
 @pytest.mark.parametrize("case", LIST_CASES, ids=[case.op_id for case in LIST_CASES])
 def test_lists_carry_no_extra_keys(notion: Notion, seed: Seed, case: Case) -> None:
     """The spec's list example (retrieve-a-comment) has exactly object, results, next_cursor,

@@ -637,7 +637,7 @@ def test_query_pagination_walks_every_row_once(fx: Fixture) -> None:
         status, result = fx.query(body)
         assert status == 200
         seen += [page["id"] for page in result["results"]]
-        assert result["data"] == result["results"]
+        assert "data" not in result
         if not result["has_more"]:
             assert result["next_cursor"] is None
             break

@@ -12,7 +12,6 @@ from alloy_tui.sandbox.engine.context import Call, Request
 from alloy_tui.sandbox.engine.errors import NotionError, validation
 from alloy_tui.sandbox.engine.handlers.users import ensure_bot
 from alloy_tui.sandbox.engine.query_base import QueryError
-from alloy_tui.sandbox.engine.render import with_guide_data
 from alloy_tui.sandbox.engine.table import ACTION_TABLE
 from alloy_tui.sandbox.engine.validate import check_json, path_id, request_body
 from alloy_tui.sandbox.store import Store
@@ -49,9 +48,9 @@ class NotionEngine:
                 ids = {name: path_id(path_params, name) for name in spec.path_params}
                 writes = spec.http_method in ("POST", "PATCH")
                 request = Request(ids, request_body(body) if writes else {}, query)
-                # [temporary] the guide dialect's `data` copy of a list's results: goes once
-                # the HTTP layer adds it (render.with_guide_data) for the guide dialect only.
-                return 200, with_guide_data(handler(call, request))
+                # Notion's own answer; the guide dialect's `data` copy of a list's results is
+                # added by the HTTP layer for that dialect only.
+                return 200, handler(call, request)
         except NotionError as error:
             return error.status, error.body()
         except QueryError as error:
