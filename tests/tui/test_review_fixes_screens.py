@@ -83,7 +83,10 @@ async def test_search_titles_and_parents_show_markup_literally(sandbox: SandboxS
         # the parent cell ends up holding the title.
         search = SearchScreen(query="Zebracorn")
         await app.push_screen(search)
-        await wait_until(pilot, lambda: str(child["id"]) in search.table.rows)
+        await wait_until(
+            pilot,
+            lambda: bool(search.query("#search-results")) and str(child["id"]) in search.table.rows,
+        )
         await settle(pilot)
         text = screen_text(app)
         assert "[/c] Zebracorn [bold]" in text
