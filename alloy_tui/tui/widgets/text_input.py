@@ -49,6 +49,14 @@ class TextInput(Input):
             return
         await super()._on_key(event)
 
+    def watch_scroll_x(self, old_value: float, new_value: float) -> None:
+        # An Input draws its own sideways scroll and shows no scrollbar: a repaint is enough.
+        # Textual's default moves the hidden scrollbar, which makes the next frame map every
+        # widget on the screen again (a page's ~130) at each key once the text is wider than
+        # the field.
+        if round(old_value) != round(new_value):
+            self.refresh()
+
     def _watch_value(self, value: str) -> None:
         # Textual 8.2.8's Input._watch_value, with the virtual size stored without a layout
         # refresh (one line of text: its height never changes, its width is the widget's).
