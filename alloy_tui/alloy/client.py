@@ -417,9 +417,13 @@ class AlloyClient:
         path_params: Mapping[str, str] | None = None,
         body: Any = None,
         query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
-        """Run one connector action; returns its JSON with any `result` wrapper removed."""
+        """Run one connector action; returns its JSON with any `result` wrapper removed.
+        `headers` go to the connector's API as Alloy's `additionalHeaders`."""
         payload: dict[str, Any] = {"credentialId": connection_id, "userId": self._require_user()}
+        if headers:
+            payload["additionalHeaders"] = dict(headers)
         if body is not None:
             payload["requestBody"] = body
         if query:

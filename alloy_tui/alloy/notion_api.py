@@ -11,13 +11,25 @@ from alloy_tui.alloy.models import ResultPage, parse_result_page
 from alloy_tui.alloy.retry import ActionKind
 from alloy_tui.notion.ids import normalize_id
 
-__all__ = ["ACTION_KINDS", "CONNECTOR_ID", "MAX_RECURSIVE_BLOCKS", "NotionAPI", "ResultPage"]
+__all__ = [
+    "ACTION_KINDS",
+    "CONNECTOR_ID",
+    "MAX_RECURSIVE_BLOCKS",
+    "NOTION_VERSION",
+    "NotionAPI",
+    "ResultPage",
+]
 
 CONNECTOR_ID: Final = "notion"
 MAX_RECURSIVE_BLOCKS: Final = 5000
 """get_blocks_recursive refuses pages larger than this rather than load them half."""
 MAX_PAGES: Final = 10_000
 """A bound on pages of one pagination, whatever the server says (10,000 x 100 items)."""
+
+NOTION_VERSION: Final = "2022-06-28"
+"""The Notion API version whose shapes this module reads and writes (databases with a schema,
+rows with `database_id` parents). Sent on every execute as `additionalHeaders: {"Notion-Version":
+...}`, so a connector (or the sandbox, whose default is 2025-09-03) answers in it."""
 
 SEARCH: Final = "post-search"
 RETRIEVE_PAGE: Final = "retrieve-a-page"
@@ -136,9 +148,18 @@ async def paginate(
 class NotionAPI:
     """Notion operations for one connection, each a single Alloy action of the right kind."""
 
-    def __init__(self, client: AlloyClient, connection_id: str) -> None:
+    def __init__(
+        self,
+        client: AlloyClient,
+        connection_id: str,
+        *,
+        notion_version: str | None = NOTION_VERSION,
+    ) -> None:
         self.client = client
         self.connection_id = connection_id
+        self.notion_version = notion_version
+        """Sent as the Notion-Version header of every call; None sends none (the connector's
+        own default)."""
 
     def __repr__(self) -> str:
         return f"NotionAPI(connection_id={self.connection_id!r})"
@@ -159,6 +180,7 @@ class NotionAPI:
             path_params=path_params,
             body=body,
             query=query,
+            headers={"Notion-Version": self.notion_version} if self.notion_version else None,
         )
 
     def _object(self, answer: Any, action: str, *kinds: str) -> dict[str, Any]:

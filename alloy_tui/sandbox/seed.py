@@ -721,6 +721,145 @@ def _databases(b: _Builder, engineering: str, sales: str) -> None:
         )
 
 
+def _roadmap(b: _Builder, engineering: str) -> None:
+    """A database with two data sources of different schemas (Notion-Version 2025-09-03):
+    Roadmap, holding Features and Bugs, each with rows of its own."""
+    people = [person_id(key) for key, _name, _email in PEOPLE]
+    roadmap_db = seed_id("database", "roadmap")
+    b.add_object(
+        roadmap_db,
+        "database",
+        ("page_id", engineering),
+        "Roadmap",
+        {
+            "title": text("Roadmap"),
+            "description": text("What we plan to build, and what we must fix first."),
+            "icon": {"type": "emoji", "emoji": "🧭"},
+            "cover": None,
+            "is_inline": False,
+        },
+        created=60 * 24 * 90,
+        edited=60 * 24 * 6,
+        author=person_id("maya"),
+    )
+    features_schema = _schema(
+        "roadmap-features",
+        [
+            ("Feature", "title", {}),
+            (
+                "Stage",
+                "select",
+                {
+                    "options": _options(
+                        "roadmap-features",
+                        "Stage",
+                        [("Idea", "gray"), ("Planned", "blue"), ("Shipped", "green")],
+                    )
+                },
+            ),
+            ("Owner", "people", {}),
+            ("Target", "date", {}),
+            ("Votes", "number", {"format": "number"}),
+        ],
+    )
+    bugs_schema = _schema(
+        "roadmap-bugs",
+        [
+            ("Bug", "title", {}),
+            (
+                "Severity",
+                "select",
+                {
+                    "options": _options(
+                        "roadmap-bugs",
+                        "Severity",
+                        [("Critical", "red"), ("High", "orange"), ("Low", "yellow")],
+                    )
+                },
+            ),
+            ("Fixed", "checkbox", {}),
+            ("Steps to reproduce", "rich_text", {}),
+            ("Reported by", "people", {}),
+        ],
+    )
+    sources = (
+        ("features", "Features", features_schema, 60 * 24 * 90),
+        ("bugs", "Bugs", bugs_schema, 60 * 24 * 89),
+    )
+    for key, name, schema, created in sources:
+        b.add_object(
+            seed_id("data_source", f"roadmap:{key}"),
+            "data_source",
+            ("database_id", roadmap_db),
+            name,
+            {"title": text(name), "description": [], "properties": schema, "unique_next": 1},
+            created=created,
+            edited=60 * 24 * 6,
+            author=person_id("maya"),
+        )
+
+    def option(schema: dict[str, Any], prop: str, name: str) -> str:
+        config = schema[prop][schema[prop]["type"]]
+        return next(str(o["id"]) for o in config["options"] if o["name"] == name)
+
+    features = (
+        ("Offline mode", "Planned", 42, 30),
+        ("Dark theme for exports", "Idea", 17, None),
+        ("Data sources in the database screen", "Shipped", 63, -10),
+        ("Keyboard-only page moves", "Planned", 25, 45),
+    )
+    features_id = seed_id("data_source", "roadmap:features")
+    today = b.now.astimezone(UTC).date()
+    for i, (title, stage, votes, days) in enumerate(features):
+        props: dict[str, Any] = {
+            "title": text(title),
+            features_schema["Stage"]["id"]: option(features_schema, "Stage", stage),
+            features_schema["Owner"]["id"]: [people[i % len(people)]],
+            features_schema["Target"]["id"]: None
+            if days is None
+            else {
+                "start": (today + timedelta(days=days)).isoformat(),
+                "end": None,
+                "time_zone": None,
+            },
+            features_schema["Votes"]["id"]: votes,
+        }
+        b.add_object(
+            seed_id("page", f"roadmap:feature:{i}"),
+            "page",
+            ("database_id", roadmap_db),
+            title,
+            {"properties": props, "icon": None, "cover": None, "data_source_id": features_id},
+            created=60 * 24 * 80 - i * 60,
+            edited=60 * 24 * 7 + i * 30,
+            author=people[(i + 1) % len(people)],
+        )
+    bugs = (
+        ("Search misses titles with emoji", "High", False),
+        ("Crash when a page has no title", "Critical", True),
+        ("Date filter off by one day near midnight", "Low", False),
+    )
+    bugs_id = seed_id("data_source", "roadmap:bugs")
+    for i, (title, severity, fixed) in enumerate(bugs):
+        props = {
+            "title": text(title),
+            bugs_schema["Severity"]["id"]: option(bugs_schema, "Severity", severity),
+            bugs_schema["Fixed"]["id"]: fixed,
+            bugs_schema["Steps to reproduce"]["id"]: text(f"1. Open the app. 2. {title}."),
+            bugs_schema["Reported by"]["id"]: [people[(i + 2) % len(people)]],
+        }
+        b.add_object(
+            seed_id("page", f"roadmap:bug:{i}"),
+            "page",
+            ("database_id", roadmap_db),
+            title,
+            {"properties": props, "icon": None, "cover": None, "data_source_id": bugs_id},
+            created=60 * 24 * 70 - i * 60,
+            edited=60 * 24 * 8 + i * 30,
+            author=people[i % len(people)],
+        )
+
+
 LONG_TEXT = (
     "The sandbox keeps its data in SQLite and answers like Notion does. " * 40
 ).strip() + " 🎉"
@@ -1165,6 +1304,7 @@ def _build(b: _Builder, pages: int) -> None:
         trashed=True,
     )
     _databases(b, engineering, sales)
+    _roadmap(b, engineering)
 
     discussion = seed_id("discussion", "handbook")
     for i, (author, words) in enumerate(
@@ -1214,5 +1354,6 @@ def seed_workspace(
         store.insert_objects(builder.objects)
         store.insert_blocks(builder.blocks)
         store.insert_comments(builder.comments)
+        store.ensure_data_sources()
         store.meta_set(SEEDED_KEY, exact_time(now))
     return True

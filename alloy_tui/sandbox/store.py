@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,8 +28,11 @@ CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
--- Pages and databases: everything `post-search` can return. `edited` is the exact edit time
--- (the API shows it rounded to the minute), used for ordering so recent edits sort first.
+-- Pages, databases and data sources (object 'data_source', parent_type 'database_id': each
+-- holds its database's schema as data.properties; a row names its source as data.data_source_id,
+-- absent meaning the database's first source). Everything `post-search` can return. `edited`
+-- is the exact edit time (the API shows it rounded to the minute), used for ordering so recent
+-- edits sort first.
 CREATE TABLE IF NOT EXISTS objects (
     id TEXT PRIMARY KEY,
     object TEXT NOT NULL,
@@ -82,6 +86,15 @@ CREATE INDEX IF NOT EXISTS comments_parent ON comments (parent_id, created, id);
 def dumps(value: Any) -> str:
     """Compact JSON, as the store keeps every JSON column."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+DATA_SOURCE_NAMESPACE = uuid.UUID("7b0e2d5c-3f1a-5c8e-9d4b-2a6f8e1c0d93")
+"""Namespace of the data source ids made for databases that had none (older data files)."""
+
+
+def first_data_source_id(database_id: str) -> str:
+    """The fixed id of the data source made for a database stored before data sources."""
+    return str(uuid.uuid5(DATA_SOURCE_NAMESPACE, f"data_source:{database_id}"))
 
 
 def title_key(title: str) -> str:
@@ -204,6 +217,8 @@ class Store:
                 self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.execute("PRAGMA foreign_keys=ON")
             self.conn.executescript(_SCHEMA)
+            with self.transaction():
+                self.ensure_data_sources()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -306,14 +321,18 @@ class Store:
             self.conn.execute("UPDATE objects SET data = ? WHERE id = ?", (dumps(obj.data), obj.id))
 
     def search_objects(
-        self, *, kind: str | None, needle: str, descending: bool, limit: int, offset: int
+        self,
+        *,
+        kinds: Sequence[str],
+        needle: str,
+        descending: bool,
+        limit: int,
+        offset: int,
     ) -> list[StoredObject]:
-        """Untrashed pages and databases whose title key contains `needle`, by edit time."""
-        where = ["in_trash = 0"]
-        args: list[Any] = []
-        if kind is not None:
-            where.append("object = ?")
-            args.append(kind)
+        """Untrashed objects of these kinds whose title key contains `needle`, by edit time."""
+        marks = ",".join("?" * len(kinds))
+        where = ["in_trash = 0", f"object IN ({marks})"]
+        args: list[Any] = list(kinds)
         if needle:
             escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             where.append("title_key LIKE ? ESCAPE '\\'")
@@ -326,14 +345,71 @@ class Store:
         ).fetchall()
         return [StoredObject.from_row(row) for row in rows]
 
-    def database_rows(self, database_id: str) -> list[StoredObject]:
-        """A database's untrashed rows, newest first."""
+    def data_source_rows(self, source: StoredObject, *, first: bool) -> list[StoredObject]:
+        """A data source's untrashed rows, newest first (`first`: rows naming no source belong
+        to it, as they do to a database's first source)."""
         rows = self.conn.execute(
             "SELECT * FROM objects WHERE parent_id = ? AND parent_type = 'database_id' "
-            "AND in_trash = 0 ORDER BY created DESC, id",
+            "AND object = 'page' AND in_trash = 0 AND (json_extract(data, '$.data_source_id') = ? "
+            "OR (? AND json_extract(data, '$.data_source_id') IS NULL)) ORDER BY created DESC, id",
+            (source.parent_id, source.id, int(first)),
+        ).fetchall()
+        return [StoredObject.from_row(row) for row in rows]
+
+    def data_sources_of(self, database_id: str) -> list[StoredObject]:
+        """A database's data sources (trashed ones too), in creation order: the first is the one
+        a database made before data sources got."""
+        rows = self.conn.execute(
+            "SELECT * FROM objects WHERE parent_id = ? AND parent_type = 'database_id' "
+            "AND object = 'data_source' ORDER BY created, id",
             (database_id,),
         ).fetchall()
         return [StoredObject.from_row(row) for row in rows]
+
+    def ensure_data_sources(self, database_ids: Sequence[str] | None = None) -> int:
+        """Give every database (or those named) that still holds its schema itself (a data file
+        made before data sources, a database inserted the old way) one data source: the
+        database's title as its name, its schema and unique-id counter moved onto it. Returns how
+        many it made. Call inside `transaction()`."""
+        query = (
+            "SELECT * FROM objects WHERE object = 'database' "
+            "AND json_extract(data, '$.properties') IS NOT NULL"
+        )
+        args: tuple[str, ...] = ()
+        if database_ids is not None:
+            if not database_ids:
+                return 0
+            query += f" AND id IN ({','.join('?' * len(database_ids))})"
+            args = tuple(database_ids)
+        databases = [StoredObject.from_row(row) for row in self.conn.execute(query, args)]
+        for database in databases:
+            data = dict(database.data)
+            schema = data.pop("properties")
+            source_data = {
+                "title": data.get("title") or [],
+                "description": [],
+                "properties": schema,
+                "unique_next": data.pop("unique_next", 1),
+            }
+            if not self.data_sources_of(database.id):
+                source = StoredObject(
+                    id=first_data_source_id(database.id),
+                    object="data_source",
+                    parent_type="database_id",
+                    parent_id=database.id,
+                    title=database.title,
+                    created=database.created,
+                    edited=database.edited,
+                    created_by=database.created_by,
+                    edited_by=database.edited_by,
+                    in_trash=database.in_trash,
+                    data=source_data,
+                )
+                self.insert_objects([source])
+            self.conn.execute(
+                "UPDATE objects SET data = ? WHERE id = ?", (dumps(data), database.id)
+            )
+        return len(databases)
 
     # --- blocks ---
 

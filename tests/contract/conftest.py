@@ -19,9 +19,6 @@ if TYPE_CHECKING:
 
 OLD_VERSION = "2022-06-28"
 VERSIONS = (NOTION_VERSION, OLD_VERSION)
-DATA_SOURCES_XFAIL = pytest.mark.xfail(
-    strict=True, reason="2022-06-28 shape; data sources (issue 8) not in the sandbox yet"
-)
 
 
 def unwrap(answer: Any) -> Any:

@@ -4,8 +4,7 @@ example, against the example's keys and types).
 
 Most 200 schemas in the file are only `{"type": "object"}`, so on top of the schema each answer
 is held to what 2025-09-03 says about object kinds (databases hold `data_sources`, rows belong
-to a data source, search returns data sources): the 2022-06-28 answers the sandbox gives today
-are strict xfails, which turn into failures (XPASS) the day the sandbox speaks 2025-09-03.
+to a data source, search returns data sources).
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ import pytest
 
 from tests.contract import openapi
 from tests.contract.conftest import (
-    DATA_SOURCES_XFAIL,
     OLD_VERSION,
     Answer,
     Notion,
@@ -174,15 +172,11 @@ DATABASE_CASES = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    "case",
-    [pytest.param(case, marks=DATA_SOURCES_XFAIL, id=case.op_id) for case in DATABASE_CASES],
-)
+@pytest.mark.parametrize("case", DATABASE_CASES, ids=[case.op_id for case in DATABASE_CASES])
 def test_databases_in_2025_09_03(notion: Notion, seed: Seed, case: Case) -> None:
     check(case.op_id, case.run(notion, seed), NOTION_VERSION, case.kind)
 
 
-@DATA_SOURCES_XFAIL
 def test_search_filters_data_sources(notion: Notion) -> None:
     """The spec's search filter takes `page` or `data_source` (`database` is 2022-06-28)."""
     body = {"filter": {"property": "object", "value": "data_source"}, "page_size": 10}
@@ -193,7 +187,6 @@ def test_search_filters_data_sources(notion: Notion) -> None:
     assert {item["object"] for item in answer.body["results"]} == {"data_source"}
 
 
-@DATA_SOURCES_XFAIL
 def test_a_row_created_in_a_data_source(notion: Notion, seed: Seed) -> None:
     """2025-09-03 creates rows under `{"type": "data_source_id", ...}`; the file's request schema
     still names that parent `database_id` (dataSourceIdParentRequest), which is sent here."""
@@ -215,7 +208,6 @@ def test_the_2022_database_query_still_answers_the_2022_shape(notion: Notion, se
     assert {row["parent"]["type"] for row in answer.body["results"]} == {"database_id"}
 
 
-@DATA_SOURCES_XFAIL
 def test_the_2022_database_query_under_2025_09_03(notion: Notion, seed: Seed) -> None:
     """Asked with 2025-09-03, the old query answers rows that belong to a data source."""
     answer = notion("post-database-query", path={"database_id": seed.database_id},

@@ -83,11 +83,6 @@ MISSING = sorted(
     {
         "get-user": "get-user is not in the sandbox yet (issue 8)",
         "retrieve-a-page-property": "retrieve-a-page-property is not in the sandbox (issue 8)",
-        "query-data-source": "data sources (issue 8) not in the sandbox yet",
-        "retrieve-a-data-source": "data sources (issue 8) not in the sandbox yet",
-        "update-a-data-source": "data sources (issue 8) not in the sandbox yet",
-        "create-a-data-source": "data sources (issue 8) not in the sandbox yet",
-        "list-data-source-templates": "data sources (issue 8) not in the sandbox yet",
         "move-page": "move-page is not in the sandbox (not part of issue 8)",
         "retrieve-page-markdown": "page markdown (Notion-Version 2026-03-11) not in the sandbox",
         "update-page-markdown": "page markdown (Notion-Version 2026-03-11) not in the sandbox",

@@ -39,6 +39,7 @@ class Call:
     formula_depth: int = 0
     _objects: dict[str, StoredObject | None] = field(default_factory=dict)
     _users: dict[str, dict[str, Any]] | None = None
+    _sources: dict[str, list[StoredObject]] = field(default_factory=dict)
     values: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     """Computed property values by (page id, property id); dropped when the page is saved."""
     options: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -72,7 +73,7 @@ class Call:
 
     def page(self, page_id: str) -> StoredObject:
         found = self.obj(page_id)
-        if found is None:
+        if found is None or found.object == "data_source":
             raise not_found("page", page_id)
         if found.object == "database":
             raise validation(
@@ -83,7 +84,7 @@ class Call:
 
     def database(self, database_id: str) -> StoredObject:
         found = self.obj(database_id)
-        if found is None:
+        if found is None or found.object == "data_source":
             raise not_found("database", database_id)
         if found.object != "database":
             raise validation(
@@ -100,10 +101,73 @@ class Call:
         obj.edited = self.now
         obj.edited_by = self.actor
 
-    @staticmethod
-    def schema(database: StoredObject) -> dict[str, dict[str, Any]]:
-        props: dict[str, dict[str, Any]] = database.data["properties"]
+    # --- data sources ---
+
+    def sources(self, database: StoredObject) -> list[StoredObject]:
+        """A database's untrashed data sources, first one first (made now for a database stored
+        the old way, its schema on itself)."""
+        found = self._sources.get(database.id)
+        if found is None:
+            if "properties" in database.data:
+                self.store.ensure_data_sources([database.id])
+                database.data.pop("properties", None)
+                database.data.pop("unique_next", None)
+            found = [
+                self.remember(source)
+                for source in self.store.data_sources_of(database.id)
+                if not source.in_trash
+            ]
+            self._sources[database.id] = found
+        return found
+
+    def first_source(self, database: StoredObject) -> StoredObject:
+        sources = self.sources(database)
+        if not sources:
+            raise not_found("data_source", database.id)
+        return sources[0]
+
+    def data_source(self, source_id: str) -> StoredObject:
+        found = self.obj(source_id)
+        if found is None or found.object != "data_source":
+            raise not_found("data_source", source_id)
+        return found
+
+    def row_source(self, page: StoredObject) -> StoredObject | None:
+        """The data source a database row belongs to (None for a page outside databases)."""
+        if page.parent_type != "database_id" or not page.parent_id:
+            return None
+        named = page.data.get("data_source_id")
+        if isinstance(named, str):
+            found = self.obj(named)
+            if found is not None and found.object == "data_source":
+                return found
+        database = self.obj(page.parent_id)
+        if database is None or database.object != "database":
+            return None
+        sources = self.sources(database)
+        return sources[0] if sources else None
+
+    def source_rows(self, source: StoredObject) -> list[StoredObject]:
+        database = self.obj(source.parent_id or "")
+        first = database is not None and self.sources(database)[:1] == [source]
+        return [self.remember(row) for row in self.store.data_source_rows(source, first=first)]
+
+    def schema(self, holder: StoredObject) -> dict[str, dict[str, Any]]:
+        """The schema of a data source, or of a database's first data source."""
+        if holder.object == "database":
+            holder = self.first_source(holder)
+        props: dict[str, dict[str, Any]] = holder.data["properties"]
         return props
+
+    def schema_changed(self, source: StoredObject) -> None:
+        """Save a data source whose schema changed (an option added); its database, as the
+        schema's holder under 2022-06-28, is edited then too."""
+        source.edited = self.now
+        self.store.save_object_data(source, edited=True)
+        database = self.obj(source.parent_id or "")
+        if database is not None and database.object == "database":
+            database.edited = self.now
+            self.store.save_object_data(database, edited=True)
 
     # --- blocks ---
 
@@ -118,13 +182,29 @@ class Call:
     # --- rendering in the call's version ---
 
     def page_json(self, page: StoredObject) -> dict[str, Any]:
-        return render.page(page, page_properties(self, page), version=self.version)
+        source = self.row_source(page) if self.version != render.V2022 else None
+        return render.page(
+            page,
+            page_properties(self, page),
+            version=self.version,
+            data_source_id=source.id if source is not None else None,
+        )
 
     def database_json(self, database: StoredObject) -> dict[str, Any]:
-        return render.database(database, self.schema(database), version=self.version)
+        sources = self.sources(database)
+        schema = sources[0].data["properties"] if sources else {}
+        return render.database(database, schema, sources, version=self.version)
+
+    def data_source_json(self, source: StoredObject) -> dict[str, Any]:
+        database = self.obj(source.parent_id or "")
+        return render.data_source(source, database, version=self.version)
 
     def object_json(self, obj: StoredObject) -> dict[str, Any]:
-        return self.database_json(obj) if obj.object == "database" else self.page_json(obj)
+        if obj.object == "database":
+            return self.database_json(obj)
+        if obj.object == "data_source":
+            return self.data_source_json(obj)
+        return self.page_json(obj)
 
     def object_block_json(self, obj: StoredObject) -> dict[str, Any]:
         has_children = bool(self.store.with_children([obj.id]))

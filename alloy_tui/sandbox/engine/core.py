@@ -12,6 +12,7 @@ from alloy_tui.sandbox.engine.context import Call, Request
 from alloy_tui.sandbox.engine.errors import NotionError, validation
 from alloy_tui.sandbox.engine.handlers.users import ensure_bot
 from alloy_tui.sandbox.engine.query_base import QueryError
+from alloy_tui.sandbox.engine.render import DEFAULT_VERSION, VERSIONS
 from alloy_tui.sandbox.engine.table import ACTION_TABLE
 from alloy_tui.sandbox.engine.validate import check_json, path_id, request_body
 from alloy_tui.sandbox.store import Store
@@ -32,17 +33,24 @@ class NotionEngine:
         body: Any,
         query: Mapping[str, Any],
         bot_user_id: str | None = None,
+        notion_version: str = DEFAULT_VERSION,
     ) -> tuple[int, Any]:
-        """Run one action: (HTTP status, JSON body). Notion errors are returned, not raised."""
+        """Run one action in one Notion version (2022-06-28 unless named): (HTTP status, JSON
+        body). Notion errors are returned, not raised."""
         spec = find_action(action_id)
         if spec is None:
             return 404, {"error": {"code": "NOT_FOUND", "message": "Action not found"}}
         handler = ACTION_TABLE[spec.id]
         path_params = path_params if isinstance(path_params, Mapping) else {}
         query = query if isinstance(query, Mapping) else {}
+        version = next((v for v in VERSIONS if v == notion_version), None)
+        if version is None:
+            return 400, validation(
+                f"Notion-Version {notion_version!r} is not one of {', '.join(VERSIONS)}."
+            ).body()
         try:
             with self.store.transaction():
-                call = Call(self.store, self.clock(), bot_user_id or DEFAULT_BOT_ID)
+                call = Call(self.store, self.clock(), bot_user_id or DEFAULT_BOT_ID, version)
                 ensure_bot(call)
                 check_json(dict(query), "query")
                 ids = {name: path_id(path_params, name) for name in spec.path_params}

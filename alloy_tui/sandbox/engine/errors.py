@@ -45,3 +45,13 @@ def not_found(kind: str, object_id: str) -> NotionError:
     return NotionError(
         404, "object_not_found", f"Could not find {kind} with ID: {object_id}. {NOT_SHARED}"
     )
+
+
+def multiple_sources(database_id: str) -> NotionError:
+    """A database-level call (2022-06-28 query or a `database_id` page parent) on a database
+    with several data sources. [assumed] wording: Notion's upgrade guide says such calls fail
+    with a validation_error; the vendored OpenAPI file gives no message."""
+    return validation(
+        f"Database {database_id} has multiple data sources, which this request cannot address. "
+        "Use Notion-Version 2025-09-03 and a data source id (data_source_id) instead."
+    )

@@ -1,12 +1,13 @@
 """Notion's objects as JSON, per Notion API version: the one place responses take their shape.
 
-Every function takes the API version it answers in. Today the sandbox speaks only
-`2022-06-28`; a new version adds its value to `NotionVersion` and its branches here.
+Every function takes the API version it answers in: `2022-06-28` (databases hold their schema,
+rows have `database_id` parents) or `2025-09-03` (databases list their data sources, which hold
+the schema; rows have `data_source_id` parents).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from alloy_tui.notion.ids import compact_id
@@ -14,10 +15,12 @@ from alloy_tui.sandbox.defaults import SEED_WORKSPACE_NAME
 from alloy_tui.sandbox.engine.common import encode_cursor, page_url, shown_time
 from alloy_tui.sandbox.store import StoredBlock, StoredComment, StoredObject
 
-NotionVersion = Literal["2022-06-28"]
+NotionVersion = Literal["2022-06-28", "2025-09-03"]
 V2022: NotionVersion = "2022-06-28"
-VERSIONS: tuple[NotionVersion, ...] = (V2022,)
+V2025: NotionVersion = "2025-09-03"
+VERSIONS: tuple[NotionVersion, ...] = (V2022, V2025)
 DEFAULT_VERSION: NotionVersion = V2022
+"""The engine's version when a caller names none (the HTTP layer always names one)."""
 
 LIST_KEYS = frozenset({"object", "results", "next_cursor", "has_more", "type"})
 """The keys of Notion's list object, besides the one named by its `type`."""
@@ -49,9 +52,21 @@ def bot_user(user_id: str, name: str) -> dict[str, Any]:
 
 
 def page(
-    obj: StoredObject, properties: dict[str, Any], *, version: NotionVersion
+    obj: StoredObject,
+    properties: dict[str, Any],
+    *,
+    version: NotionVersion,
+    data_source_id: str | None = None,
 ) -> dict[str, Any]:
-    """A page, its property values already in response form."""
+    """A page, its property values already in response form. In 2025-09-03 a database row's
+    parent is its data source (`data_source_id`, with the database's id alongside)."""
+    shown_parent = parent(obj.parent_type, obj.parent_id)
+    if version == V2025 and obj.parent_type == "database_id" and data_source_id is not None:
+        shown_parent = {
+            "type": "data_source_id",
+            "data_source_id": data_source_id,
+            "database_id": obj.parent_id,
+        }
     return {
         "object": "page",
         "id": obj.id,
@@ -61,7 +76,7 @@ def page(
         "last_edited_by": user_ref(obj.edited_by),
         "cover": obj.data.get("cover"),
         "icon": obj.data.get("icon"),
-        "parent": parent(obj.parent_type, obj.parent_id),
+        "parent": shown_parent,
         "archived": obj.in_trash,
         "in_trash": obj.in_trash,
         "properties": properties,
@@ -82,9 +97,15 @@ def plain_page_properties(obj: StoredObject) -> dict[str, Any]:
 
 
 def database(
-    obj: StoredObject, schema: dict[str, dict[str, Any]], *, version: NotionVersion
+    obj: StoredObject,
+    schema: dict[str, dict[str, Any]],
+    sources: Sequence[StoredObject],
+    *,
+    version: NotionVersion,
 ) -> dict[str, Any]:
-    return {
+    """A database: in 2022-06-28 with the schema of its (first) data source as `properties`, in
+    2025-09-03 with `data_sources` [{id, name}] instead."""
+    shown: dict[str, Any] = {
         "object": "database",
         "id": obj.id,
         "cover": obj.data.get("cover"),
@@ -98,6 +119,42 @@ def database(
         "is_inline": bool(obj.data.get("is_inline")),
         "properties": schema,
         "parent": parent(obj.parent_type, obj.parent_id),
+        "url": f"https://www.notion.so/{compact_id(obj.id)}",
+        "public_url": None,
+        "archived": obj.in_trash,
+        "in_trash": obj.in_trash,
+    }
+    if version == V2025:
+        del shown["properties"]
+        shown["data_sources"] = [{"id": source.id, "name": source.title} for source in sources]
+    return shown
+
+
+def data_source(
+    obj: StoredObject, database_obj: StoredObject | None, *, version: NotionVersion
+) -> dict[str, Any]:
+    """A data source (2025-09-03): its database as `parent`, the database's own parent as
+    `database_parent`, the schema as `properties`."""
+    grand = (
+        parent(database_obj.parent_type, database_obj.parent_id)
+        if database_obj is not None
+        else {"type": "workspace", "workspace": True}
+    )
+    return {
+        "object": "data_source",
+        "id": obj.id,
+        "created_time": shown_time(obj.created),
+        "last_edited_time": shown_time(obj.edited),
+        "created_by": user_ref(obj.created_by),
+        "last_edited_by": user_ref(obj.edited_by),
+        "cover": database_obj.data.get("cover") if database_obj is not None else None,
+        "icon": database_obj.data.get("icon") if database_obj is not None else None,
+        "title": obj.data.get("title") or [],
+        "description": obj.data.get("description") or [],
+        "is_inline": bool(database_obj.data.get("is_inline")) if database_obj else False,
+        "properties": obj.data.get("properties") or {},
+        "parent": {"type": "database_id", "database_id": obj.parent_id},
+        "database_parent": grand,
         "url": f"https://www.notion.so/{compact_id(obj.id)}",
         "public_url": None,
         "archived": obj.in_trash,
@@ -166,7 +223,10 @@ def list_object(
     has_more: bool,
     version: NotionVersion,
 ) -> dict[str, Any]:
-    """Notion's list object: exactly object, results, next_cursor, has_more, type, <type>."""
+    """Notion's list object: exactly object, results, next_cursor, has_more, type, <type>.
+    2025-09-03 names a list of pages and data sources `page_or_data_source`."""
+    if version == V2025 and kind == "page_or_database":
+        kind = "page_or_data_source"
     return {
         "object": "list",
         "results": results,

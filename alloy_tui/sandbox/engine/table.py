@@ -7,7 +7,15 @@ from typing import Any
 
 from alloy_tui.sandbox.engine.catalog import ACTIONS
 from alloy_tui.sandbox.engine.context import Call, Request
-from alloy_tui.sandbox.engine.handlers import blocks, comments, databases, pages, search, users
+from alloy_tui.sandbox.engine.handlers import (
+    blocks,
+    comments,
+    data_sources,
+    databases,
+    pages,
+    search,
+    users,
+)
 
 Handler = Callable[[Call, Request], Any]
 
@@ -21,6 +29,11 @@ ACTION_TABLE: Mapping[str, Handler] = {
     "get-database": databases.retrieve_a_database,  # guide alias
     "post-database-query": databases.post_database_query,
     "query-database": databases.post_database_query,  # guide alias
+    "retrieve-a-data-source": data_sources.retrieve_a_data_source,
+    "query-data-source": data_sources.query_data_source,
+    "update-a-data-source": data_sources.update_a_data_source,
+    "create-a-data-source": data_sources.create_a_data_source,
+    "list-data-source-templates": data_sources.list_data_source_templates,
     "get-block-children": blocks.get_block_children,
     "patch-block-children": blocks.patch_block_children,
     "retrieve-a-block": blocks.retrieve_a_block,

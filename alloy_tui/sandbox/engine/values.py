@@ -26,11 +26,11 @@ STORED_AS_SHOWN = frozenset(
 def page_properties(call: Call, page: StoredObject) -> dict[str, Any]:
     """A page's `properties` in response form: a row's whole schema, or a page's title."""
     if page.parent_type == "database_id" and page.parent_id:
-        database = call.obj(page.parent_id)
-        if database is None:
+        source = call.row_source(page)
+        if source is None:
             return {}
         return {
-            name: property_value(call, page, prop) for name, prop in call.schema(database).items()
+            name: property_value(call, page, prop) for name, prop in call.schema(source).items()
         }
     return plain_page_properties(page)
 
@@ -99,8 +99,8 @@ def option_map(call: Call, prop: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _formula(call: Call, page: StoredObject, expression: str) -> dict[str, Any]:
-    database = call.obj(page.parent_id or "")
-    schema = call.schema(database) if database else {}
+    source = call.row_source(page)
+    schema = call.schema(source) if source else {}
     if call.formula_depth > 8:  # a formula referring to itself through others
         return formula_result(None)
     call.formula_depth += 1
@@ -152,8 +152,8 @@ def _formula_input(call: Call, page: StoredObject, schema: Mapping[str, Any], na
 
 def _rollup(call: Call, page: StoredObject, config: Mapping[str, Any]) -> dict[str, Any]:
     function = str(config.get("function", "count"))
-    database = call.obj(page.parent_id or "")
-    schema = call.schema(database) if database else {}
+    source = call.row_source(page)
+    schema = call.schema(source) if source else {}
     relation = find_property(
         schema, str(config.get("relation_property_id") or config.get("relation_property_name"))
     )
@@ -165,11 +165,11 @@ def _rollup(call: Call, page: StoredObject, config: Mapping[str, Any]) -> dict[s
         target = call.obj(target_id)
         if target is None or target.in_trash or not target.parent_id:
             continue
-        target_db = call.obj(target.parent_id)
-        if target_db is None:
+        target_source = call.row_source(target)
+        if target_source is None:
             continue
         rolled = find_property(
-            call.schema(target_db),
+            call.schema(target_source),
             str(config.get("rollup_property_id") or config.get("rollup_property_name")),
         )
         if rolled is not None:

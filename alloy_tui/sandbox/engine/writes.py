@@ -24,7 +24,7 @@ OPTION_COLORS = TEXT_COLORS
 
 
 def write_properties(
-    call: Call, page: StoredObject, database: StoredObject | None, raw: Any, *, creating: bool
+    call: Call, page: StoredObject, source: StoredObject | None, raw: Any, *, creating: bool
 ) -> None:
     """Validate `properties` and store them on the page (may add select options)."""
     if raw is None:
@@ -32,14 +32,14 @@ def write_properties(
     if not isinstance(raw, Mapping):
         raise invalid("body.properties", "an object", raw)
     props = page.data.setdefault("properties", {})
-    if database is None:
+    if source is None:
         for key, value in raw.items():
             if key != "title":
                 raise validation(f"{key} is not a property that exists.")
             props["title"] = _title_value(call, value, "body.properties.title")
         page.title = plain_text(props.get("title"))
         return
-    schema = call.schema(database)
+    schema = call.schema(source)
     for key, value in raw.items():
         prop = find_property(schema, key)
         if prop is None:
@@ -54,7 +54,7 @@ def write_properties(
         if prop_type not in WRITABLE_TYPES:
             raise validation(f"{name} is a {prop_type} property, which cannot be written.")
         path = f"body.properties.{key}"
-        stored = _property_input(call, database, prop, value, path)
+        stored = _property_input(call, source, prop, value, path)
         if prop_type == "relation":
             _sync_relation(call, page, prop, stored)
         props[str(prop["id"])] = stored
@@ -79,7 +79,7 @@ def _title_value(call: Call, value: Any, path: str) -> list[dict[str, Any]]:
 
 
 def _property_input(
-    call: Call, database: StoredObject, prop: Mapping[str, Any], value: Any, path: str
+    call: Call, source: StoredObject, prop: Mapping[str, Any], value: Any, path: str
 ) -> Any:
     prop_type = str(prop["type"])
     name = str(prop["name"])
@@ -116,7 +116,7 @@ def _property_input(
     if prop_type in ("select", "status"):
         if inner is None:
             return None
-        return _option(call, database, prop, inner, path, create=prop_type == "select")
+        return _option(call, source, prop, inner, path, create=prop_type == "select")
     if prop_type == "multi_select":
         if not isinstance(inner, list):
             raise invalid(path, "an array", inner)
@@ -124,7 +124,7 @@ def _property_input(
             raise invalid(f"{path}.length", f"≤ `{MAX_ARRAY}`", len(inner))
         chosen: list[str] = []
         for i, item in enumerate(inner):
-            option_id = _option(call, database, prop, item, f"{path}[{i}]", create=True)
+            option_id = _option(call, source, prop, item, f"{path}[{i}]", create=True)
             if option_id not in chosen:
                 chosen.append(option_id)
         return chosen
@@ -169,7 +169,7 @@ def _property_input(
 
 def _option(
     call: Call,
-    database: StoredObject,
+    source: StoredObject,
     prop: Mapping[str, Any],
     value: Any,
     path: str,
@@ -208,8 +208,7 @@ def _option(
         option["description"] = None
     options.append(option)
     call.options.clear()
-    database.edited = call.now
-    call.store.save_object_data(database, edited=True)
+    call.schema_changed(source)
     return str(option["id"])
 
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from alloy_tui.sandbox.engine.context import Call, Request
+from alloy_tui.sandbox.engine.errors import multiple_sources
 from alloy_tui.sandbox.engine.filters import compile_filter
 from alloy_tui.sandbox.engine.sorts import apply_sorts, compile_sorts
 from alloy_tui.sandbox.engine.validate import paging
@@ -32,9 +33,20 @@ def retrieve_a_database(call: Call, request: Request) -> Any:
 
 
 def post_database_query(call: Call, request: Request) -> Any:
-    body = request.body
+    """The 2022-06-28 query: a database's rows, when it has exactly one data source (Notion
+    answers a validation_error for a database with several)."""
     database = call.database(request.ids["database_id"])
-    schema = call.schema(database)
+    sources = call.sources(database)
+    if len(sources) > 1:
+        raise multiple_sources(database.id)
+    source = call.first_source(database)
+    return query_rows(call, request, source, call.source_rows(source))
+
+
+def query_rows(call: Call, request: Request, source: StoredObject, rows: list[StoredObject]) -> Any:
+    """Filter, sort and page a data source's rows (post-database-query, query-data-source)."""
+    body = request.body
+    schema = call.schema(source)
     predicate = (
         compile_filter(body["filter"], schema, call.moment)
         if body.get("filter") is not None
@@ -42,7 +54,7 @@ def post_database_query(call: Call, request: Request) -> Any:
     )
     sorts = compile_sorts(body.get("sorts"), schema)
     offset, size = paging({**request.query, **body}, "body")
-    pages = [_Row(call, call.remember(found)) for found in call.store.database_rows(database.id)]
+    pages = [_Row(call, found) for found in rows]
     if predicate is not None:
         pages = [row for row in pages if predicate(row)]
     ordered = apply_sorts(pages, sorts) if sorts else pages

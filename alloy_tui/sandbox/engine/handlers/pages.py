@@ -12,6 +12,7 @@ from alloy_tui.sandbox.engine.errors import (
     ARCHIVED_PAGE,
     UNDEFINED,
     invalid,
+    multiple_sources,
     not_found,
     validation,
 )
@@ -30,20 +31,33 @@ def post_page(call: Call, request: Request) -> Any:
     parent = body.get("parent", UNDEFINED)
     if not isinstance(parent, Mapping):
         raise invalid("body.parent", "an object", parent)
-    database: StoredObject | None = None
+    source: StoredObject | None = None
     parent_type = parent.get("type")
     if parent_type is None:
         parent_type = next(
-            (k for k in ("page_id", "database_id", "workspace") if k in parent), None
+            (k for k in ("page_id", "database_id", "data_source_id", "workspace") if k in parent),
+            None,
         )
     parent_id: str | None = None
     if parent_type == "database_id":
-        parent_id = id_value(parent.get("database_id", UNDEFINED), "body.parent.database_id")
-        database = call.obj(parent_id)
+        database_id = id_value(parent.get("database_id", UNDEFINED), "body.parent.database_id")
+        database = call.obj(database_id)
         if database is None or database.object != "database":
-            raise not_found("database", parent_id)
+            raise not_found("database", database_id)
         if database.in_trash:
             raise validation(ARCHIVED_BLOCK)
+        sources = call.sources(database)
+        if len(sources) > 1:
+            raise multiple_sources(database_id)
+        source = call.first_source(database)
+        parent_id = database_id
+    elif parent_type == "data_source_id":
+        source_id = id_value(parent.get("data_source_id", UNDEFINED), "body.parent.data_source_id")
+        source = call.data_source(source_id)
+        database = call.obj(source.parent_id or "")
+        if source.in_trash or database is None or database.in_trash:
+            raise validation(ARCHIVED_BLOCK)
+        parent_type, parent_id = "database_id", database.id
     elif parent_type == "page_id":
         parent_id = id_value(parent.get("page_id", UNDEFINED), "body.parent.page_id")
         found = call.obj(parent_id)
@@ -57,7 +71,7 @@ def post_page(call: Call, request: Request) -> Any:
     else:
         raise invalid(
             "body.parent",
-            "an object with one of `page_id`, `database_id` or `workspace`",
+            "an object with one of `page_id`, `database_id`, `data_source_id` or `workspace`",
             parent,
         )
     page = StoredObject(
@@ -73,7 +87,9 @@ def post_page(call: Call, request: Request) -> Any:
         in_trash=False,
         data={"properties": {}, "icon": None, "cover": None},
     )
-    write_properties(call, page, database, body.get("properties"), creating=True)
+    if source is not None:
+        page.data["data_source_id"] = source.id
+    write_properties(call, page, source, body.get("properties"), creating=True)
     if "icon" in body:
         page.data["icon"] = icon(body["icon"], "body.icon")
     if "cover" in body:
@@ -83,13 +99,13 @@ def post_page(call: Call, request: Request) -> Any:
         if body.get("children") is not None
         else []
     )
-    if database is not None:
-        unique = next((p for p in call.schema(database).values() if p["type"] == "unique_id"), None)
+    if source is not None:
+        unique = next((p for p in call.schema(source).values() if p["type"] == "unique_id"), None)
         if unique is not None:
-            counter = int(database.data.get("unique_next", 1))
+            counter = int(source.data.get("unique_next", 1))
             page.data["unique"] = counter
-            database.data["unique_next"] = counter + 1
-            call.store.save_object_data(database, edited=False)
+            source.data["unique_next"] = counter + 1
+            call.store.save_object_data(source, edited=False)
     call.store.insert_objects([page])
     call.remember(page)
     if parent_type == "page_id" and parent_id is not None:
@@ -127,11 +143,8 @@ def patch_page(call: Call, request: Request) -> Any:
     trash = trash_flag(body)
     if page.in_trash and trash is not False:
         raise validation(ARCHIVED_PAGE)
-    database = None
-    if page.parent_type == "database_id" and page.parent_id:
-        database = call.obj(page.parent_id)
     if "properties" in body:
-        write_properties(call, page, database, body["properties"], creating=False)
+        write_properties(call, page, call.row_source(page), body["properties"], creating=False)
     if "icon" in body:
         page.data["icon"] = icon(body["icon"], "body.icon")
     if "cover" in body:

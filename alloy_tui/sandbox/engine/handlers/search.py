@@ -1,4 +1,5 @@
-"""Search: titles of pages and databases, by last edit."""
+"""Search: titles of pages and databases (2022-06-28) or data sources (2025-09-03), by last
+edit."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from alloy_tui.sandbox.engine.context import Call, Request
 from alloy_tui.sandbox.engine.errors import UNDEFINED, invalid
+from alloy_tui.sandbox.engine.render import V2025
 from alloy_tui.sandbox.engine.validate import paging
 
 
@@ -15,7 +17,8 @@ def post_search(call: Call, request: Request) -> Any:
     text = body.get("query")
     if text is not None and not isinstance(text, str):
         raise invalid("body.query", "a string", text)
-    kind: str | None = None
+    listed = "data_source" if call.version == V2025 else "database"
+    kinds: tuple[str, ...] = ("page", listed)
     found_filter = body.get("filter")
     if found_filter is not None:
         if not isinstance(found_filter, Mapping):
@@ -25,12 +28,13 @@ def post_search(call: Call, request: Request) -> Any:
                 "body.filter.property", '`"object"`', found_filter.get("property", UNDEFINED)
             )
         kind = found_filter.get("value")
-        if kind not in ("page", "database"):
+        if kind not in kinds:
             raise invalid(
                 "body.filter.value",
-                '`"page"` or `"database"`',
+                f'`"page"` or `"{listed}"`',
                 found_filter.get("value", UNDEFINED),
             )
+        kinds = (str(kind),)
     direction = "descending"
     sort = body.get("sort")
     if sort is not None:
@@ -47,7 +51,7 @@ def post_search(call: Call, request: Request) -> Any:
             raise invalid("body.sort.direction", '`"ascending"` or `"descending"`', direction)
     offset, size = paging({**request.query, **body}, "body")
     found = call.store.search_objects(
-        kind=kind,
+        kinds=kinds,
         needle=(text or "").strip().casefold(),
         descending=direction == "descending",
         limit=size + 1,
