@@ -81,7 +81,6 @@ def test_every_sandbox_action_is_a_spec_operation_except_the_2022_database_query
 
 MISSING = sorted(
     {
-        "get-user": "get-user is not in the sandbox yet (issue 8)",
         "retrieve-a-page-property": "retrieve-a-page-property is not in the sandbox (issue 8)",
         "move-page": "move-page is not in the sandbox (not part of issue 8)",
         "retrieve-page-markdown": "page markdown (Notion-Version 2026-03-11) not in the sandbox",

@@ -352,3 +352,38 @@ def test_a_data_file_made_before_data_sources_still_opens(tmp_path: Path) -> Non
         },
     )
     assert made["properties"]["ID"]["unique_id"]["number"] > 100
+
+
+@pytest.mark.parametrize("version", [V2022, V2025])
+def test_get_user_by_id(sb: Engine, version: str) -> None:
+    everyone = sb.ok("get-users", version)["results"]
+    assert sb.ok("get-user", version, path={"user_id": everyone[0]["id"]}) == everyone[0]
+    status, missing = sb.call("get-user", version, path={"user_id": TASKS})
+    assert status == 404 and missing["code"] == "object_not_found"
+    sb.error("get-user", version, path={"user_id": "nobody"})
+
+
+@pytest.mark.parametrize("version", [V2022, V2025])
+def test_retrieve_a_page_with_filter_properties(sb: Engine, version: str) -> None:
+    source_id = first_data_source_id(TASKS)
+    row_id = sb.ok(
+        "query-data-source", V2025, path={"data_source_id": source_id}, body={"page_size": 1}
+    )["results"][0]["id"]
+    full = sb.ok("retrieve-a-page", version, path={"page_id": row_id})
+    status_id = full["properties"]["Status"]["id"]
+    one = sb.ok(
+        "retrieve-a-page", version, path={"page_id": row_id}, query={"filter_properties": status_id}
+    )
+    assert one["properties"] == {"Status": full["properties"]["Status"]}
+    two = sb.ok(
+        "retrieve-a-page",
+        version,
+        path={"page_id": row_id},
+        query={"filter_properties": ["title", status_id]},
+    )
+    assert set(two["properties"]) == {"Name", "Status"}
+    none = sb.ok(
+        "retrieve-a-page", version, path={"page_id": row_id}, query={"filter_properties": []}
+    )
+    assert none["properties"] == {}
+    sb.error("retrieve-a-page", version, path={"page_id": row_id}, query={"filter_properties": 3})

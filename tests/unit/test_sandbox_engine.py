@@ -112,6 +112,7 @@ def test_catalog_lists_every_required_action() -> None:
         "update-a-data-source",
         "create-a-data-source",
         "list-data-source-templates",
+        "get-user",
     }
     for spec in ACTIONS:
         assert find_action(spec.id) is spec

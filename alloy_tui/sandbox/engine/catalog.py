@@ -32,7 +32,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "retrieve-a-page",
         ("get-page",),
         "Retrieve a page",
-        "Retrieve a page's properties (not its content).",
+        "Retrieve a page's properties (not its content); `filter_properties` (property ids)"
+        " limits them.",
         "GET",
         "/v1/pages/{page_id}",
         ("page_id",),
@@ -171,6 +172,15 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "GET",
         "/v1/users",
         (),
+    ),
+    ActionSpec(
+        "get-user",
+        (),
+        "Retrieve a user",
+        "Retrieve one person or bot of the workspace by id.",
+        "GET",
+        "/v1/users/{user_id}",
+        ("user_id",),
     ),
     ActionSpec(
         "get-self",

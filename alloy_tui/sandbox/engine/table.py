@@ -40,6 +40,7 @@ ACTION_TABLE: Mapping[str, Handler] = {
     "update-a-block": blocks.update_a_block,
     "delete-a-block": blocks.delete_a_block,
     "get-users": users.get_users,
+    "get-user": users.get_user,
     "get-self": users.get_self,
     "retrieve-a-comment": comments.retrieve_a_comment,
     "create-a-comment": comments.create_a_comment,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import unquote
 
 from alloy_tui.sandbox.engine.context import Call, Request
 from alloy_tui.sandbox.engine.errors import (
@@ -23,7 +24,22 @@ from alloy_tui.sandbox.store import StoredBlock, StoredObject
 
 
 def retrieve_a_page(call: Call, request: Request) -> Any:
-    return call.page_json(call.page(request.ids["page_id"]))
+    """A page; `filter_properties` (one property id, or several) keeps only those properties
+    (ids compared as given and URL-decoded, as Notion's ids like `%3AUPp` travel encoded)."""
+    shown = call.page_json(call.page(request.ids["page_id"]))
+    wanted = request.query.get("filter_properties")
+    if wanted is None:
+        return shown
+    ids = [wanted] if isinstance(wanted, str) else wanted
+    if not isinstance(ids, list) or not all(isinstance(item, str) for item in ids):
+        raise invalid("query.filter_properties", "a string or an array of strings", wanted)
+    keep = {unquote(item) for item in ids}
+    shown["properties"] = {
+        name: value
+        for name, value in shown["properties"].items()
+        if unquote(str(value["id"])) in keep
+    }
+    return shown
 
 
 def post_page(call: Call, request: Request) -> Any:

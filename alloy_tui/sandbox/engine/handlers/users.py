@@ -1,10 +1,11 @@
-"""Users: list them, the connection's bot (created on first use)."""
+"""Users: list them, one by id, the connection's bot (created on first use)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from alloy_tui.sandbox.engine.context import Call, Request
+from alloy_tui.sandbox.engine.errors import not_found
 from alloy_tui.sandbox.engine.render import bot_user
 from alloy_tui.sandbox.engine.validate import paging
 
@@ -24,3 +25,11 @@ def get_users(call: Call, request: Request) -> Any:
 
 def get_self(call: Call, request: Request) -> Any:
     return call.user_json(call.actor)
+
+
+def get_user(call: Call, request: Request) -> Any:
+    user_id = request.ids["user_id"]
+    found = call.users().get(user_id)
+    if found is None:
+        raise not_found("user", user_id)
+    return found
