@@ -236,3 +236,23 @@ async def test_escape_clears_the_field_then_goes_back(sandbox: SandboxServer) ->
         await pilot.press("escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, SearchScreen))
         assert len(app.screen_stack) == 1
+
+
+async def test_down_then_enter_typed_at_once_opens_the_result(sandbox: SandboxServer) -> None:
+    """A terminal delivers Down and Enter together when typed fast: the Enter must reach the
+    results, not the search field (Widget.focus() would move the focus a turn too late)."""
+    from textual import events
+
+    from alloy_tui.tui.screens.page import PageScreen
+
+    app = build_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_search(app, pilot)
+        screen.input.value = "revamp"
+        await wait_until(
+            pilot, lambda: "for “revamp”" in str(screen.query_one("#search-summary").render())
+        )
+        await settle(pilot)
+        app.post_message(events.Key("down", None))
+        app.post_message(events.Key("enter", "\r"))
+        await wait_until(pilot, lambda: isinstance(app.screen, PageScreen))

@@ -7,10 +7,18 @@ from typing import ClassVar
 from textual import getters
 from textual.app import ComposeResult
 from textual.screen import Screen, ScreenResultType
+from textual.widget import Widget
 from textual.widgets import Footer
 
 from alloy_tui.tui.app import AlloyApp
 from alloy_tui.tui.widgets.status_bar import StatusBar
+
+
+def stop_loading(widget: Widget) -> None:
+    """Hide a widget's loading indicator, unless the widget is already gone: a worker can
+    outlive its screen when the app quits mid-request, and a removed widget has no screen."""
+    if widget.is_attached:
+        widget.loading = False
 
 
 class AlloyScreen(Screen[ScreenResultType]):

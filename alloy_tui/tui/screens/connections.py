@@ -15,7 +15,7 @@ from alloy_tui.alloy.errors import AlloyError
 from alloy_tui.notion.models import relative_time
 from alloy_tui.tui.messages import ConnectionsChanged
 from alloy_tui.tui.modals.confirm import ConfirmModal
-from alloy_tui.tui.screens import AlloyScreen
+from alloy_tui.tui.screens import AlloyScreen, stop_loading
 
 if TYPE_CHECKING:
     from alloy_tui.alloy.models import Connection
@@ -92,7 +92,7 @@ Everything the app reads or writes goes through the **active** connection (marke
             self._show_error(f"{error.sentence} {error.remedy}")
             return
         finally:
-            self.table.loading = False
+            stop_loading(self.table)
         self._show_error(None)
         self.app.connections_changed("listed")
 

@@ -25,7 +25,7 @@ from alloy_tui.notion.models import (
 )
 from alloy_tui.tui.modals.confirm import ConfirmModal
 from alloy_tui.tui.modals.picker import PickerModal, PickItem, search_workspace
-from alloy_tui.tui.screens import AlloyScreen
+from alloy_tui.tui.screens import AlloyScreen, stop_loading
 from alloy_tui.tui.screens.page import PageScreen
 from alloy_tui.tui.widgets.properties import PropertyField, PropertyForm, user_choices
 
@@ -167,7 +167,7 @@ If Notion refuses a value, the field says why and nothing you typed is lost.
             self.app.report_error(error, where="New page")
             return
         finally:
-            slot.loading = False
+            stop_loading(slot)
         self.parent_label = destination.label
         schema = destination.schema
         self.schema = schema

@@ -25,7 +25,7 @@ from alloy_tui.notion.models import (
 from alloy_tui.notion.values import display
 from alloy_tui.tui.modals.filter_builder import FilterBuilderModal, FilterSpec
 from alloy_tui.tui.modals.sort_builder import SortBuilderModal, sort_summary
-from alloy_tui.tui.screens import AlloyScreen
+from alloy_tui.tui.screens import AlloyScreen, stop_loading
 
 PAGE_SIZE = 50
 """Rows per query page: a screenful or two, so the first paint is quick."""
@@ -111,7 +111,7 @@ scroll down.
         try:
             database = await self.app.state.notion.get_database(self.database_id)
         except AlloyError as error:
-            self.table.loading = False
+            stop_loading(self.table)
             self._show_error(error)
             self.app.report_error(error, where="Open database")
             return
@@ -170,10 +170,10 @@ scroll down.
                 page_size=PAGE_SIZE,
             )
         except AlloyError as error:
-            table.loading = False
+            stop_loading(table)
             self._query_failed(error)
             return
-        table.loading = False
+        stop_loading(table)
         self._show_error(None)
         table.clear()
         self.row_count = 0

@@ -43,7 +43,7 @@ from alloy_tui.tui.modals.conflict import ConflictModal
 from alloy_tui.tui.modals.drafts import DraftsModal, draft_origin
 from alloy_tui.tui.modals.picker import PickerModal, PickItem, search_database, search_workspace
 from alloy_tui.tui.modals.plan_preview import PlanPreviewModal
-from alloy_tui.tui.screens import AlloyScreen
+from alloy_tui.tui.screens import AlloyScreen, stop_loading
 from alloy_tui.tui.widgets.body_editor import BodyEditor
 from alloy_tui.tui.widgets.properties import PropertyField, PropertyForm, user_choices
 
@@ -241,7 +241,7 @@ body below them, shown as Markdown.
             self.app.report_error(error, where="Open page")
             return
         finally:
-            slot.loading = False
+            stop_loading(slot)
         if not slot.is_attached:
             return  # the screen closed while the page was read
         await self._mount_form()
@@ -374,7 +374,7 @@ body below them, shown as Markdown.
             await self._loaded()
             return
         finally:
-            body.loading = False
+            stop_loading(body)
         if not body.is_attached:
             return  # the screen closed while the body was read
         self.body_editor.load(markdown)

@@ -209,7 +209,7 @@ page's ••• menu → Connections and add the integration.
         if results is None or results.failed or results.query != self.current_query():
             self.run_search()
         if self.table.row_count:
-            self.table.focus()
+            self.set_focus(self.table)
 
     @on(Select.Changed, "#search-filter")
     def _filter_changed(self, event: Select.Changed) -> None:
@@ -421,9 +421,10 @@ page's ••• menu → Connections and add the integration.
             self.app.open_page(object_id)
 
     def action_results(self) -> None:
-        """Down in the search field moves into the results."""
+        """Down in the search field moves into the results, at once: Widget.focus() would
+        wait a turn, and an Enter typed right after Down would reach the field instead."""
         if self.table.row_count:
-            self.table.focus()
+            self.set_focus(self.table)
 
     def action_focus_input(self) -> None:
         self.input.focus()
