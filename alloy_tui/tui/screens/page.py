@@ -7,6 +7,7 @@ user at the points where the workflow needs a decision (conflict, plan preview, 
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -144,6 +145,8 @@ body below them, shown as Markdown.
         self._form: PropertyForm | None = None
         self._editing_field: PropertyField | None = None
         self._draft_timer: Timer | None = None
+        self._draft_due: float | None = None
+        """When the debounced draft is to be written (None: nothing pending)."""
         self._draft_warning_shown = False
         self._leaving = False
         self._marker = ""
@@ -221,7 +224,7 @@ body below them, shown as Markdown.
 
     def on_unmount(self) -> None:
         # Quitting mid-debounce must not lose the last keystrokes: the session holds them.
-        if self._draft_timer is not None and not self._leaving:
+        if self._draft_due is not None and not self._leaving:
             self._stop_draft_timer()
             if self.session is not None:
                 self.session.journal()
@@ -522,14 +525,25 @@ body below them, shown as Markdown.
             editor.set_text(editor.base)
 
     def _schedule_draft(self) -> None:
-        if self._draft_timer is not None:
-            self._draft_timer.stop()
-        self._draft_timer = self.set_timer(self.DRAFT_DEBOUNCE, self.flush_draft)
+        # Runs at every key: it only moves a deadline. One ticker (paused while nothing is
+        # pending) writes the draft once the typing has been quiet for DRAFT_DEBOUNCE.
+        self._draft_due = time.monotonic() + self.DRAFT_DEBOUNCE
+        if self._draft_timer is None:
+            self._draft_timer = self.set_interval(self.DRAFT_DEBOUNCE / 4, self._draft_tick)
+        else:
+            self._draft_timer.resume()
+
+    def _draft_tick(self) -> None:
+        if self._draft_due is None:
+            if self._draft_timer is not None:
+                self._draft_timer.pause()
+        elif time.monotonic() >= self._draft_due:
+            self.flush_draft()
 
     def _stop_draft_timer(self) -> None:
+        self._draft_due = None
         if self._draft_timer is not None:
-            self._draft_timer.stop()
-            self._draft_timer = None
+            self._draft_timer.pause()
 
     def flush_draft(self) -> bool:
         """Write the draft now (the debounce calls this); True if a draft file was written."""
