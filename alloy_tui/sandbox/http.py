@@ -10,6 +10,7 @@ from typing import Any, Final
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from alloy_tui.notion.richtext import surrogate_index
 from alloy_tui.sandbox.catalog import API_VERSIONS, CONNECTORS
 from alloy_tui.sandbox.credentials import Credential
 from alloy_tui.sandbox.runtime import Sandbox
@@ -44,18 +45,9 @@ def too_large(what: str, limit: int) -> BadRequest:
     return BadRequest(f"{what} is larger than {size}.", "PAYLOAD_TOO_LARGE", 413)
 
 
-def is_text(value: str) -> bool:
-    """True unless `value` holds a lone surrogate (JSON "\\ud800"), which is not Unicode text."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def text(value: str, field: str) -> str:
     """`value`, or a 400 naming `field` if it is not Unicode text."""
-    if not is_text(value):
+    if surrogate_index(value) is not None:  # JSON "\\ud800" is not Unicode text
         raise BadRequest(f"{field} is not valid Unicode text (it holds a lone surrogate).")
     return value
 

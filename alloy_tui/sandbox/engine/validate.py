@@ -21,7 +21,14 @@ from alloy_tui.notion.blocks import (
     TEXT_BLOCK_TYPES,
 )
 from alloy_tui.notion.ids import normalize_id
-from alloy_tui.notion.richtext import COLORS, MAX_ARRAY, MAX_TEXT_UTF16, fill, utf16_len
+from alloy_tui.notion.richtext import (
+    COLORS,
+    MAX_ARRAY,
+    MAX_TEXT_UTF16,
+    fill,
+    surrogate_index,
+    utf16_len,
+)
 from alloy_tui.sandbox.engine.common import decode_cursor, page_url
 from alloy_tui.sandbox.engine.errors import UNDEFINED, invalid, validation
 from alloy_tui.sandbox.engine.query_base import describe, parse_date
@@ -66,14 +73,6 @@ def _safe(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def _has_lone_surrogate(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
 def check_json(value: Any, path: str) -> None:
     """Refuse lone surrogates (in strings and keys), NaN and infinities, and numbers beyond a
     double's range, naming the first field that holds one. Iterative: any depth is fine."""
@@ -82,7 +81,7 @@ def check_json(value: Any, path: str) -> None:
     while stack:
         item, at = stack.pop()
         if isinstance(item, str):
-            if _has_lone_surrogate(item):
+            if surrogate_index(item) is not None:
                 raise validation(
                     f"{where} failed validation: {at} should be valid Unicode text, instead was "
                     f"`{json.dumps(item)[:200]}` (a lone surrogate)."
@@ -106,7 +105,7 @@ def check_json(value: Any, path: str) -> None:
         elif isinstance(item, Mapping):
             for key, inner in reversed(list(item.items())):
                 key_text = str(key)
-                if _has_lone_surrogate(key_text):
+                if surrogate_index(key_text) is not None:
                     raise validation(
                         f"{where} failed validation: {_key_path(at, key_text)} should be a "
                         "property name of valid Unicode text, instead it holds a lone surrogate."
