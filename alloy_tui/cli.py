@@ -35,6 +35,7 @@ _VALUE_OPTIONS: Final = {
     "--user-id": "user_id",
     "--connection": "connection_id",
     "--redirect-uri": "redirect_uri",
+    "--notion-version": "notion_version",
 }
 _GLOBAL_WITH_VALUE: Final = frozenset({*_VALUE_OPTIONS, "--env-file"})
 
@@ -66,6 +67,12 @@ def _add_global_options(parser: argparse.ArgumentParser, *, in_subcommand: bool)
     group.add_argument("--user-id", metavar="ID", default=default, help="ALLOY_USER_ID")
     group.add_argument("--connection", metavar="ID", default=default, help="CONNECTION_ID")
     group.add_argument("--redirect-uri", metavar="URI", default=default, help="OAUTH_REDIRECT_URI")
+    group.add_argument(
+        "--notion-version",
+        metavar="VERSION",
+        default=default,
+        help="the Notion-Version sent: 2022-06-28 (default) or 2025-09-03",
+    )
     group.add_argument(
         "--sandbox",
         action="store_true",

@@ -21,6 +21,7 @@ import platformdirs
 import tomlkit
 from dotenv import dotenv_values
 
+from alloy_tui.alloy.notion_api import NOTION_VERSION, NOTION_VERSIONS
 from alloy_tui.alloy.secret import Secret
 
 APP_NAME: Final = "alloy-tui"
@@ -36,6 +37,7 @@ ENV_NAMES: Final[Mapping[str, str]] = {
     "base_url": "ALLOY_BASE_URL",
     "connection_id": "CONNECTION_ID",
     "redirect_uri": "OAUTH_REDIRECT_URI",
+    "notion_version": "NOTION_VERSION",
 }
 # Settings field -> the lower-case key it has in config.toml.
 CONFIG_KEYS: Final[Mapping[str, str]] = {
@@ -44,12 +46,14 @@ CONFIG_KEYS: Final[Mapping[str, str]] = {
     "base_url": "base_url",
     "connection_id": "connection_id",
     "redirect_uri": "redirect_uri",
+    "notion_version": "notion_version",
     "theme": "theme",
 }
 _KNOWN_TOP_LEVEL: Final = frozenset(CONFIG_KEYS.values()) | {"keys", "sandbox"}
 _DEFAULTS: Final[Mapping[str, str]] = {
     "base_url": DEFAULT_BASE_URL,
     "redirect_uri": DEFAULT_REDIRECT_URI,
+    "notion_version": NOTION_VERSION,
 }
 CONFIG_MAX_BYTES: Final = 1024 * 1024
 """config.toml and .env files are settings, never this big: a larger file is refused unread."""
@@ -168,6 +172,8 @@ class Settings:
     # kept apart so sandbox ids never replace the real account's active connection.
     sandbox_connection_id: str | None = None
     warnings: tuple[str, ...] = ()
+    notion_version: str = NOTION_VERSION
+    """The Notion-Version sent on every call but the data-source ones (which need 2025-09-03)."""
 
     def with_overrides(self, *, source: str = "override", **changes: Any) -> Settings:
         """A copy with some values replaced (validated), each marked with `source`."""
@@ -180,6 +186,8 @@ class Settings:
             changes["base_url"] = validate_base_url(changes["base_url"], source)
         if changes.get("redirect_uri") is not None:
             changes["redirect_uri"] = validate_redirect_uri(changes["redirect_uri"], source)
+        if changes.get("notion_version") is not None:
+            changes["notion_version"] = validate_notion_version(changes["notion_version"], source)
         sources = dict(self.sources)
         for name in changes:
             if name in ENV_NAMES or name == "theme":
@@ -252,6 +260,20 @@ def validate_redirect_uri(value: str, source: str = "") -> str:
             f"OAUTH_REDIRECT_URI{where} {problem}: use a loopback address like "
             f"{DEFAULT_REDIRECT_URI} (port 0 picks a free port).",
             "Fix OAUTH_REDIRECT_URI (or redirect_uri in config.toml).",
+        )
+    return value
+
+
+def validate_notion_version(value: str, source: str = "") -> str:
+    """One of the Notion API versions the app speaks."""
+    value = value.strip()
+    if value not in NOTION_VERSIONS:
+        where = f" (from {source})" if source else ""
+        raise ConfigError(
+            f"NOTION_VERSION{where} is {value!r}; alloy-tui speaks "
+            + " and ".join(NOTION_VERSIONS)
+            + ".",
+            "Fix notion_version in config.toml (or --notion-version), or remove it.",
         )
     return value
 
@@ -429,6 +451,9 @@ def load_settings(
         cache_dir=Path(platformdirs.user_cache_dir(APP_NAME)),
         sandbox_connection_id=config.get("sandbox", {}).get("connection_id"),
         warnings=tuple(warnings),
+        notion_version=validate_notion_version(
+            values["notion_version"] or NOTION_VERSION, sources["notion_version"]
+        ),
     )
 
 

@@ -77,7 +77,9 @@ class AppState:
         if self._notion is None:
             from alloy_tui.alloy.notion_api import NotionAPI
 
-            self._notion = NotionAPI(self.client, connection.id)
+            self._notion = NotionAPI(
+                self.client, connection.id, notion_version=self.settings.notion_version
+            )
         return self._notion
 
     def now(self) -> datetime:

@@ -14,8 +14,10 @@ from alloy_tui.notion.ids import normalize_id
 __all__ = [
     "ACTION_KINDS",
     "CONNECTOR_ID",
+    "DATA_SOURCES_VERSION",
     "MAX_RECURSIVE_BLOCKS",
     "NOTION_VERSION",
+    "NOTION_VERSIONS",
     "NotionAPI",
     "ResultPage",
 ]
@@ -31,12 +33,20 @@ NOTION_VERSION: Final = "2022-06-28"
 rows with `database_id` parents). Sent on every execute as `additionalHeaders: {"Notion-Version":
 ...}`, so a connector (or the sandbox, whose default is 2025-09-03) answers in it."""
 
+DATA_SOURCES_VERSION: Final = "2025-09-03"
+"""The Notion API version of data sources: a database holds one or more, each with its schema
+and its rows. The data-source calls always send it (they exist in no earlier version)."""
+NOTION_VERSIONS: Final = (NOTION_VERSION, DATA_SOURCES_VERSION)
+"""The versions `notion_version` may pin."""
+
 SEARCH: Final = "post-search"
 RETRIEVE_PAGE: Final = "retrieve-a-page"
 CREATE_PAGE: Final = "post-page"
 UPDATE_PAGE: Final = "patch-page"
 RETRIEVE_DATABASE: Final = "retrieve-a-database"
 QUERY_DATABASE: Final = "post-database-query"
+RETRIEVE_DATA_SOURCE: Final = "retrieve-a-data-source"
+QUERY_DATA_SOURCE: Final = "query-data-source"
 GET_BLOCK_CHILDREN: Final = "get-block-children"
 APPEND_BLOCK_CHILDREN: Final = "patch-block-children"
 RETRIEVE_BLOCK: Final = "retrieve-a-block"
@@ -50,6 +60,8 @@ ACTION_KINDS: Final[Mapping[str, ActionKind]] = {
     RETRIEVE_PAGE: ActionKind.READ,
     RETRIEVE_DATABASE: ActionKind.READ,
     QUERY_DATABASE: ActionKind.READ,
+    RETRIEVE_DATA_SOURCE: ActionKind.READ,
+    QUERY_DATA_SOURCE: ActionKind.READ,
     GET_BLOCK_CHILDREN: ActionKind.READ,
     RETRIEVE_BLOCK: ActionKind.READ,
     LIST_USERS: ActionKind.READ,
@@ -121,6 +133,15 @@ def expect_list(value: Any, action: str) -> ResultPage:
     return parse_result_page(value, what=action)
 
 
+def data_sources_of(database: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(id, name) of each entry of a 2025-09-03 database's `data_sources` (bad ones skipped)."""
+    out: list[tuple[str, str]] = []
+    for source in database.get("data_sources") or []:
+        if isinstance(source, Mapping) and isinstance(source.get("id"), str) and source["id"]:
+            out.append((source["id"], str(source.get("name") or "")))
+    return out
+
+
 def _paging(start_cursor: str | None, page_size: int | None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if start_cursor:
@@ -158,8 +179,12 @@ class NotionAPI:
         self.client = client
         self.connection_id = connection_id
         self.notion_version = notion_version
-        """Sent as the Notion-Version header of every call; None sends none (the connector's
-        own default)."""
+        """Sent as the Notion-Version header of every call but the data-source ones (which send
+        DATA_SOURCES_VERSION); None sends none (the connector's own default)."""
+        self.speaks_data_sources = notion_version == DATA_SOURCES_VERSION
+        """True once the connector answered a database in 2025-09-03's shape (`data_sources`
+        and no `properties`): a real Alloy may ignore the header we send. Then a database's
+        schema and rows come from its data sources."""
 
     def __repr__(self) -> str:
         return f"NotionAPI(connection_id={self.connection_id!r})"
@@ -171,7 +196,9 @@ class NotionAPI:
         path_params: Mapping[str, str] | None = None,
         body: Any = None,
         query: Mapping[str, Any] | None = None,
+        version: str | None = None,
     ) -> Any:
+        version = version or self.notion_version
         return await self.client.execute(
             CONNECTOR_ID,
             action_id,
@@ -180,7 +207,7 @@ class NotionAPI:
             path_params=path_params,
             body=body,
             query=query,
-            headers={"Notion-Version": self.notion_version} if self.notion_version else None,
+            headers={"Notion-Version": version} if version else None,
         )
 
     def _object(self, answer: Any, action: str, *kinds: str) -> dict[str, Any]:
@@ -206,7 +233,10 @@ class NotionAPI:
         start_cursor: str | None = None,
         page_size: int | None = None,
     ) -> ResultPage:
-        """Pages and databases whose title contains `query`, last edited first by default."""
+        """Pages and databases whose title contains `query`, last edited first by default.
+
+        In 2025-09-03 databases are found as their data sources (`"object": "data_source"`):
+        the "database" filter is sent as "data_source" there."""
         body: dict[str, Any] = {
             "sort": {
                 "timestamp": "last_edited_time",
@@ -217,7 +247,10 @@ class NotionAPI:
         if query:
             body["query"] = query
         if filter_object is not None:
-            body["filter"] = {"property": "object", "value": filter_object}
+            value: str = filter_object
+            if value == "database" and self.notion_version == DATA_SOURCES_VERSION:
+                value = "data_source"
+            body["filter"] = {"property": "object", "value": value}
         return self._list(await self._run(SEARCH, body=body), SEARCH)
 
     async def iter_search(
@@ -295,7 +328,82 @@ class NotionAPI:
         answer = await self._run(
             RETRIEVE_DATABASE, path_params={"database_id": notion_id(database_id)}
         )
-        return self._object(answer, RETRIEVE_DATABASE, "database")
+        database = self._object(answer, RETRIEVE_DATABASE, "database")
+        if "data_sources" in database and "properties" not in database:
+            self.speaks_data_sources = True
+        return database
+
+    async def database_sources(self, database: Mapping[str, Any] | str) -> list[tuple[str, str]]:
+        """A database's data sources as (id, name), in Notion's order.
+
+        Read from the database's `data_sources` when the answer has them (2025-09-03), else
+        from the database retrieved again in 2025-09-03. [] when the connector answers without
+        data sources even then (it speaks only 2022-06-28: query the database itself)."""
+        if isinstance(database, str) or "data_sources" not in database:
+            database_id = database if isinstance(database, str) else str(database.get("id"))
+            answer = await self._run(
+                RETRIEVE_DATABASE,
+                path_params={"database_id": notion_id(database_id)},
+                version=DATA_SOURCES_VERSION,
+            )
+            database = self._object(answer, RETRIEVE_DATABASE, "database")
+        return data_sources_of(database)
+
+    async def get_data_source(self, data_source_id: str) -> dict[str, Any]:
+        """A data source (2025-09-03): its title, its schema in `properties`, its database."""
+        answer = await self._run(
+            RETRIEVE_DATA_SOURCE,
+            path_params={"data_source_id": notion_id(data_source_id, "data source id")},
+            version=DATA_SOURCES_VERSION,
+        )
+        return self._object(answer, RETRIEVE_DATA_SOURCE, "data_source")
+
+    async def query_data_source(
+        self,
+        data_source_id: str,
+        filter: Mapping[str, Any] | None = None,
+        sorts: list[Mapping[str, Any]] | None = None,
+        start_cursor: str | None = None,
+        page_size: int | None = None,
+    ) -> ResultPage:
+        """A page of a data source's rows (2025-09-03), as `query_database` for a database."""
+        body: dict[str, Any] = _paging(start_cursor, page_size)
+        if filter is not None:
+            body["filter"] = dict(filter)
+        if sorts is not None:
+            body["sorts"] = [dict(sort) for sort in sorts]
+        answer = await self._run(
+            QUERY_DATA_SOURCE,
+            path_params={"data_source_id": notion_id(data_source_id, "data source id")},
+            body=body,
+            version=DATA_SOURCES_VERSION,
+        )
+        return self._list(answer, QUERY_DATA_SOURCE)
+
+    async def iter_query_data_source(
+        self,
+        data_source_id: str,
+        filter: Mapping[str, Any] | None = None,
+        sorts: list[Mapping[str, Any]] | None = None,
+        start_cursor: str | None = None,
+        page_size: int | None = None,
+    ) -> AsyncIterator[ResultPage]:
+        async def fetch(cursor: str | None) -> ResultPage:
+            return await self.query_data_source(data_source_id, filter, sorts, cursor, page_size)
+
+        async for page in paginate(fetch, start_cursor):
+            yield page
+
+    async def page_data_source(self, page_id: str) -> str | None:
+        """The data source a row belongs to (its 2025-09-03 parent), None outside a database."""
+        answer = await self._run(
+            RETRIEVE_PAGE, path_params={"page_id": notion_id(page_id)}, version=DATA_SOURCES_VERSION
+        )
+        parent = self._object(answer, RETRIEVE_PAGE, "page").get("parent")
+        if isinstance(parent, Mapping) and parent.get("type") == "data_source_id":
+            value = parent.get("data_source_id")
+            return str(value) if value else None
+        return None
 
     async def query_database(
         self,

@@ -41,7 +41,9 @@ def test_every_official_action_has_a_kind() -> None:
     assert ACTION_KINDS["delete-a-block"] is ActionKind.WRITE
     assert ACTION_KINDS["post-page"] is ActionKind.CREATE
     assert ACTION_KINDS["patch-block-children"] is ActionKind.CREATE
-    assert len(ACTION_KINDS) == 13
+    assert ACTION_KINDS["retrieve-a-data-source"] is ActionKind.READ
+    assert ACTION_KINDS["query-data-source"] is ActionKind.READ
+    assert len(ACTION_KINDS) == 15
 
 
 async def test_search_body_and_both_list_dialects() -> None:
