@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -76,9 +75,6 @@ class Sandbox:
         self.store = Store(self.data_path)
         self.credentials = CredentialStore(self.store.conn, self.store.lock, self.clock)
         self.engine = NotionEngine(self.store, clock=self.clock)
-        self._engine_takes_version = (
-            "notion_version" in inspect.signature(self.engine.execute).parameters
-        )
         monotonic = config.monotonic
         if monotonic is None:
             monotonic = (lambda: self.clock().timestamp()) if config.clock else time.monotonic
@@ -108,19 +104,14 @@ class Sandbox:
         bot_user_id: str | None,
         notion_version: str,
     ) -> tuple[int, Any]:
-        """One Notion action for a connection, in the call's Notion version: handed to the
-        engine as `notion_version` as soon as its entry point takes one (until then the engine
-        answers in the one version it renders)."""
-        versioned: dict[str, Any] = (
-            {"notion_version": notion_version} if self._engine_takes_version else {}
-        )
+        """One Notion action for a connection, answered in the call's Notion version."""
         return self.engine.execute(
             action_id,
             path_params=path_params,
             body=body,
             query=query,
             bot_user_id=bot_user_id,
-            **versioned,
+            notion_version=notion_version,
         )
 
     def seed(self) -> None:

@@ -80,6 +80,10 @@ def test_a_database_per_version(sb: Engine) -> None:
         "retrieve-a-data-source", V2025, path={"data_source_id": new["data_sources"][0]["id"]}
     )
     assert source["object"] == "data_source"
+    # The same schema, but a 2025-09-03 relation names its data source next to its database.
+    relation = source["properties"]["Project"]["relation"]
+    related = relation.pop("data_source_id")
+    assert related == first_data_source_id(relation["database_id"])
     assert source["properties"] == old["properties"]
     assert source["parent"] == {"type": "database_id", "database_id": TASKS}
     assert source["database_parent"] == old["parent"]

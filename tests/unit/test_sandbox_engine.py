@@ -94,6 +94,7 @@ def test_catalog_lists_every_required_action() -> None:
     assert ids == {
         "post-search",
         "retrieve-a-page",
+        "retrieve-a-page-property",
         "post-page",
         "patch-page",
         "retrieve-a-database",

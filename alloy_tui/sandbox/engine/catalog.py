@@ -1,8 +1,36 @@
-"""The Notion actions Alloy's catalog lists: official ids, guide aliases, methods and paths."""
+"""The Notion actions Alloy's catalog lists: official ids, guide aliases, methods and paths.
+
+The block below holds the engine's [assumed] facts about Notion for the actions listed here:
+what Notion's reference and its OpenAPI file (2025-09-03) do not settle.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
+
+# --- [assumed] facts about Notion ---------------------------------------------------------------
+PROPERTY_NOT_FOUND: Final = "{property_id} is not a property that exists."
+"""retrieve-a-page-property for a property id (or name) the page lacks: a 400 validation_error
+with this message (what Notion answers, as SDK users report it: "h%3A%7BD is not a property that
+exists."; the OpenAPI file documents only the 400 error shape) [assumed: the same answer for a
+page outside any data source, whose only property is `title`]."""
+PROPERTY_ITEM_NEXT_URL: Final = "https://api.notion.com/v1/pages/{page_id}/properties/{property_id}"
+"""A paginated property item's `property_item.next_url` while `has_more`: this url with
+`start_cursor` (and `page_size` when one was asked for) as the query [assumed: Notion's example
+shows the url cut short]; null on the last page."""
+# retrieve-a-page-property, rollups: an aggregating rollup lists the rollup's relation
+# (`{type: "relation", relation: {id}}` each) and gives its value in `property_item.rollup` on
+# every page [assumed: Notion gives the value so far while `has_more`, the final one after]; a
+# show_original rollup lists the rolled-up values flattened (one rich-text segment, person or
+# relation per item) with `property_item.rollup` `{type: "array", array: [], function}`
+# [assumed].
+# retrieve-a-page-property, lookup: the path's `property_id` is matched against the page's
+# property ids (both URL-decoded: ids like `%3AUPp` travel encoded or not), then against
+# property names (the JS SDK documents names as accepted) [assumed: an id wins over a name].
+# Relation configs of a 2025-09-03 schema name the related database's first data source as
+# `data_source_id` [assumed for a database with several: the sandbox's relations point at
+# databases].
 
 
 @dataclass(frozen=True)
@@ -16,6 +44,8 @@ class ActionSpec:
     http_method: str
     path: str
     path_params: tuple[str, ...]
+    text_params: tuple[str, ...] = ()
+    """The path parameters that are free strings (a property id), not Notion object ids."""
 
 
 ACTIONS: tuple[ActionSpec, ...] = (
@@ -37,6 +67,17 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "GET",
         "/v1/pages/{page_id}",
         ("page_id",),
+    ),
+    ActionSpec(
+        "retrieve-a-page-property",
+        (),
+        "Retrieve a page property item",
+        "Retrieve one property of a page by id or name; titles, rich text, relations, people"
+        " and rollups come as a paginated list of property items (start_cursor, page_size).",
+        "GET",
+        "/v1/pages/{page_id}/properties/{property_id}",
+        ("page_id", "property_id"),
+        ("property_id",),
     ),
     ActionSpec(
         "post-page",

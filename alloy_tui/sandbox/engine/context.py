@@ -197,7 +197,25 @@ class Call:
 
     def data_source_json(self, source: StoredObject) -> dict[str, Any]:
         database = self.obj(source.parent_id or "")
-        return render.data_source(source, database, version=self.version)
+        return render.data_source(
+            source, database, version=self.version, related=self.related_sources(source)
+        )
+
+    def related_sources(self, source: StoredObject) -> dict[str, str]:
+        """Related database id -> its first data source's id, for the relations of a schema
+        (what a 2025-09-03 relation config names as `data_source_id`)."""
+        found: dict[str, str] = {}
+        for prop in (source.data.get("properties") or {}).values():
+            config = prop.get("relation") if prop.get("type") == "relation" else None
+            target = config.get("database_id") if isinstance(config, Mapping) else None
+            if not isinstance(target, str) or target in found:
+                continue
+            related = self.obj(target)
+            if related is not None and related.object == "database":
+                sources = self.sources(related)
+                if sources:
+                    found[target] = sources[0].id
+        return found
 
     def object_json(self, obj: StoredObject) -> dict[str, Any]:
         if obj.object == "database":

@@ -14,7 +14,7 @@ from alloy_tui.sandbox.engine.handlers.users import ensure_bot
 from alloy_tui.sandbox.engine.query_base import QueryError
 from alloy_tui.sandbox.engine.render import DEFAULT_VERSION, VERSIONS
 from alloy_tui.sandbox.engine.table import ACTION_TABLE
-from alloy_tui.sandbox.engine.validate import check_json, path_id, request_body
+from alloy_tui.sandbox.engine.validate import check_json, path_id, path_text, request_body
 from alloy_tui.sandbox.store import Store
 
 
@@ -53,7 +53,14 @@ class NotionEngine:
                 call = Call(self.store, self.clock(), bot_user_id or DEFAULT_BOT_ID, version)
                 ensure_bot(call)
                 check_json(dict(query), "query")
-                ids = {name: path_id(path_params, name) for name in spec.path_params}
+                ids = {
+                    name: (
+                        path_text(path_params, name)
+                        if name in spec.text_params
+                        else path_id(path_params, name)
+                    )
+                    for name in spec.path_params
+                }
                 writes = spec.http_method in ("POST", "PATCH")
                 request = Request(ids, request_body(body) if writes else {}, query)
                 # Notion's own answer; the guide dialect's `data` copy of a list's results is

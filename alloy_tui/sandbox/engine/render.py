@@ -131,10 +131,15 @@ def database(
 
 
 def data_source(
-    obj: StoredObject, database_obj: StoredObject | None, *, version: NotionVersion
+    obj: StoredObject,
+    database_obj: StoredObject | None,
+    *,
+    version: NotionVersion,
+    related: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """A data source (2025-09-03): its database as `parent`, the database's own parent as
-    `database_parent`, the schema as `properties`."""
+    `database_parent`, the schema as `properties` (relations naming their data source too,
+    from `related`: database id -> data source id)."""
     grand = (
         parent(database_obj.parent_type, database_obj.parent_id)
         if database_obj is not None
@@ -152,7 +157,7 @@ def data_source(
         "title": obj.data.get("title") or [],
         "description": obj.data.get("description") or [],
         "is_inline": bool(database_obj.data.get("is_inline")) if database_obj else False,
-        "properties": obj.data.get("properties") or {},
+        "properties": schema_2025(obj.data.get("properties") or {}, related or {}),
         "parent": {"type": "database_id", "database_id": obj.parent_id},
         "database_parent": grand,
         "url": f"https://www.notion.so/{compact_id(obj.id)}",
@@ -160,6 +165,29 @@ def data_source(
         "archived": obj.in_trash,
         "in_trash": obj.in_trash,
     }
+
+
+def schema_2025(
+    schema: Mapping[str, Mapping[str, Any]], related: Mapping[str, str]
+) -> dict[str, Any]:
+    """A schema as 2025-09-03 shows it: each relation's config has `data_source_id` next to
+    `database_id` (the related database's first data source; the stored one if already named)."""
+    shown: dict[str, Any] = {}
+    for name, prop in schema.items():
+        config = prop.get("relation") if prop.get("type") == "relation" else None
+        if not isinstance(config, Mapping) or "database_id" not in config:
+            shown[name] = prop
+            continue
+        target = config.get("data_source_id") or related.get(str(config["database_id"]))
+        new_config: dict[str, Any] = {}
+        for key, item in config.items():
+            if key == "data_source_id":
+                continue
+            new_config[key] = item
+            if key == "database_id":
+                new_config["data_source_id"] = target
+        shown[name] = {**prop, "relation": new_config}
+    return shown
 
 
 def block(stored: StoredBlock, has_children: bool, *, version: NotionVersion) -> dict[str, Any]:

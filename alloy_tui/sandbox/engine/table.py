@@ -23,6 +23,7 @@ ACTION_TABLE: Mapping[str, Handler] = {
     "post-search": search.post_search,
     "retrieve-a-page": pages.retrieve_a_page,
     "get-page": pages.retrieve_a_page,  # guide alias
+    "retrieve-a-page-property": pages.retrieve_a_page_property,
     "post-page": pages.post_page,
     "patch-page": pages.patch_page,
     "retrieve-a-database": databases.retrieve_a_database,

@@ -157,6 +157,22 @@ def path_id(params: Mapping[str, Any], name: str) -> str:
         ) from None
 
 
+def path_text(params: Mapping[str, Any], name: str) -> str:
+    """A path parameter that is a free string (a property id or name), as given."""
+    value = params.get(name, UNDEFINED)
+    if value is UNDEFINED or value is None or value == "":
+        raise validation(
+            f"path failed validation: path.{name} should be defined, instead was `undefined`."
+        )
+    check_json(value, f"path.{name}")
+    if not isinstance(value, str):
+        raise validation(
+            f"path failed validation: path.{name} should be a string, "
+            f"instead was `{describe(value)}`."
+        )
+    return value
+
+
 def id_value(value: Any, path: str) -> str:
     if not isinstance(value, str):
         raise invalid(path, "a valid uuid", value)

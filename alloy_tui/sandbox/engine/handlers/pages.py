@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote, urlencode
 
+from alloy_tui.sandbox.engine.catalog import PROPERTY_ITEM_NEXT_URL, PROPERTY_NOT_FOUND
+from alloy_tui.sandbox.engine.common import encode_cursor
 from alloy_tui.sandbox.engine.context import Call, Request
 from alloy_tui.sandbox.engine.errors import (
     ARCHIVED_BLOCK,
@@ -18,7 +20,8 @@ from alloy_tui.sandbox.engine.errors import (
     validation,
 )
 from alloy_tui.sandbox.engine.handlers.blocks import insert_blocks
-from alloy_tui.sandbox.engine.validate import icon, id_value, parse_children, trash_flag
+from alloy_tui.sandbox.engine.validate import icon, id_value, paging, parse_children, trash_flag
+from alloy_tui.sandbox.engine.values import page_properties
 from alloy_tui.sandbox.engine.writes import write_properties
 from alloy_tui.sandbox.store import StoredBlock, StoredObject
 
@@ -40,6 +43,107 @@ def retrieve_a_page(call: Call, request: Request) -> Any:
         if unquote(str(value["id"])) in keep
     }
     return shown
+
+
+PAGINATED_TYPES = frozenset({"title", "rich_text", "relation", "people", "rollup"})
+"""Property types retrieve-a-page-property answers as a paginated list of property items."""
+
+
+def retrieve_a_page_property(call: Call, request: Request) -> Any:
+    """One property of a page, by id (URL-encoded or not) or name: a `property_item`, or for
+    titles, rich text, relations, people and rollups a list of them (one rich-text segment,
+    relation or person each) paged by start_cursor / page_size."""
+    page = call.page(request.ids["page_id"])
+    offset, size = paging(request.query, "query")
+    wanted = request.ids["property_id"]
+    properties = page_properties(call, page)
+    value = _find_property(properties, wanted)
+    if value is None:
+        raise validation(PROPERTY_NOT_FOUND.format(property_id=wanted))
+    prop_id, prop_type = str(value["id"]), str(value["type"])
+    if prop_type not in PAGINATED_TYPES:
+        return _item(prop_id, prop_type, value[prop_type])
+    summary: Any = {}
+    if prop_type == "rollup":
+        items, summary = _rollup_items(call, page, prop_id, value["rollup"])
+    else:
+        items = _items(prop_id, prop_type, value[prop_type])
+    window = items[offset : offset + size]
+    has_more = offset + size < len(items)
+    listed = call.list_json(window, "property_item", offset, size, has_more)
+    next_url = None
+    if has_more:
+        query = {"start_cursor": encode_cursor(offset + size)}
+        if request.query.get("page_size") is not None:
+            query["page_size"] = str(size)
+        base = PROPERTY_ITEM_NEXT_URL.format(
+            page_id=page.id, property_id=quote(unquote(prop_id), safe="")
+        )
+        next_url = f"{base}?{urlencode(query)}"
+    listed["property_item"] = {
+        "id": prop_id,
+        "next_url": next_url,
+        "type": prop_type,
+        prop_type: summary,
+    }
+    return listed
+
+
+def _find_property(properties: Mapping[str, Any], wanted: str) -> Mapping[str, Any] | None:
+    decoded = unquote(wanted)
+    for value in properties.values():
+        if unquote(str(value["id"])) == decoded:
+            return dict(value)
+    for name in (wanted, decoded):
+        if name in properties:
+            return dict(properties[name])
+    return None
+
+
+def _item(prop_id: str, prop_type: str, value: Any) -> dict[str, Any]:
+    return {"object": "property_item", "id": prop_id, "type": prop_type, prop_type: value}
+
+
+def _items(prop_id: str, prop_type: str, value: Any) -> list[dict[str, Any]]:
+    """A paginated value's property items: one per rich-text segment, relation or person (a
+    single item for any other type, as in a show_original rollup)."""
+    if prop_type in ("title", "rich_text", "relation", "people"):
+        return [_item(prop_id, prop_type, part) for part in value or []]
+    return [_item(prop_id, prop_type, value)]
+
+
+def _rollup_items(
+    call: Call, page: StoredObject, prop_id: str, rollup: Mapping[str, Any]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """A rollup's items and its `property_item.rollup`: for show_original the rolled-up values
+    flattened, else the rollup's relation (the value computed over all of it)."""
+    if rollup.get("type") == "array":
+        flattened = [
+            item
+            for rolled in rollup.get("array") or []
+            for item in _items(
+                str(rolled.get("id", prop_id)), str(rolled["type"]), rolled.get(rolled["type"])
+            )
+        ]
+        return flattened, {"type": "array", "array": [], "function": rollup.get("function")}
+    source = call.row_source(page)
+    schema = call.schema(source) if source is not None else {}
+    config = next((p.get("rollup") or {} for p in schema.values() if str(p["id"]) == prop_id), {})
+    relation = next(
+        (
+            p
+            for name, p in schema.items()
+            if str(p["id"]) == str(config.get("relation_property_id"))
+            or name == config.get("relation_property_name")
+        ),
+        None,
+    )
+    items: list[dict[str, Any]] = []
+    if relation is not None:
+        relation_id = str(relation["id"])
+        targets = page.data["properties"].get(relation_id) or []
+        items = [_item(relation_id, "relation", {"id": target}) for target in targets]
+    return items, dict(rollup)
 
 
 def post_page(call: Call, request: Request) -> Any:
