@@ -68,6 +68,10 @@ class NewPage:
             database = await self.notion.get_database(ref.id)
             label = label or database_title(database)
             schema = [p for p in schema_from_database(database) if p.writable]
+        elif ref.kind == "data_source_id" and ref.id:
+            source = await self.notion.get_data_source(ref.id)
+            label = label or database_title(source)
+            schema = [p for p in schema_from_database(source) if p.writable]
         elif ref.kind == "page_id" and ref.id and not label:
             try:
                 label = page_title(await self.notion.get_page(ref.id))

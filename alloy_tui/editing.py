@@ -204,14 +204,28 @@ class PageSession:
     # ---- loading -------------------------------------------------------------------
 
     async def load(self) -> dict[str, Any]:
-        """Read the page (and its database, for the schema); AlloyError on failure."""
+        """Read the page (and its database or data source, for the schema); AlloyError on
+        failure."""
         page = await self.notion.get_page(self.page_id)
-        parent = parent_of(page)
-        database: dict[str, Any] | None = None
-        if parent.kind == "database_id" and parent.id:
-            database = await self.notion.get_database(parent.id)
-        self.show_server_page(page, database)
+        self.show_server_page(page, await self._schema_holder(page))
         return page
+
+    async def _schema_holder(self, page: Mapping[str, Any]) -> dict[str, Any] | None:
+        """What holds a row's schema: its data source (2025-09-03) or its database (2022-06-28);
+        None outside a database."""
+        parent = parent_of(page)
+        if parent.kind == "data_source_id" and parent.id:
+            return await self.notion.get_data_source(parent.id)
+        if parent.kind != "database_id" or not parent.id:
+            return None
+        database = await self.notion.get_database(parent.id)
+        schema = database.get("properties")
+        if isinstance(schema, Mapping) and set(page.get("properties") or {}) <= set(schema):
+            return database
+        # No schema on the database (2025-09-03), or another schema than the row's: the row is
+        # in a data source other than the one 2022-06-28 shows for a multi-source database.
+        source_id = await self.notion.page_data_source(self.page_id)
+        return await self.notion.get_data_source(source_id) if source_id else database
 
     def show_server_page(self, page: dict[str, Any], database: dict[str, Any] | None) -> None:
         """The server's version becomes what the editors show, and the base of a new edit."""
@@ -500,7 +514,7 @@ class PageSession:
         properties = diff_properties({}, properties)
         properties[title_name] = {"title": from_plain(title + MY_VERSION)}
         parent = parent_of(page)
-        if parent.kind not in ("page_id", "database_id", "workspace"):
+        if parent.kind not in ("page_id", "database_id", "data_source_id", "workspace"):
             parent = parent_of({})  # a page inside a block: Notion creates pages under pages
         markdown = body if body is not None else (self.body_text or self.body_server_markdown)
         # Placeholders stand for blocks of the original page; the copy cannot reference them.

@@ -287,13 +287,17 @@ class NotionAPI:
         children: list[Mapping[str, Any]] | None = None,
         icon: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Create a page under a page, a database or the workspace; sent at most once."""
+        """Create a page under a page, a database, a data source or the workspace; sent at
+        most once."""
         body: dict[str, Any] = {"parent": dict(parent), "properties": dict(properties)}
         if children:
             body["children"] = [dict(child) for child in children]
         if icon is not None:
             body["icon"] = dict(icon)
-        return self._object(await self._run(CREATE_PAGE, body=body), CREATE_PAGE, "page")
+        # A data source exists only in 2025-09-03: a row created in one is sent in it.
+        version = DATA_SOURCES_VERSION if "data_source_id" in parent else None
+        answer = await self._run(CREATE_PAGE, body=body, version=version)
+        return self._object(answer, CREATE_PAGE, "page")
 
     async def update_page(
         self,

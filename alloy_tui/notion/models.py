@@ -66,7 +66,7 @@ class ParentRef:
     """Where an object lives: the workspace, a page, a database or a block."""
 
     kind: str
-    """One of 'workspace', 'page_id', 'database_id', 'block_id'."""
+    """One of 'workspace', 'page_id', 'database_id', 'data_source_id', 'block_id'."""
     id: str | None = None
 
     @property
@@ -85,9 +85,12 @@ class ParentRef:
             return "Workspace"
         if titles and self.id and self.id in titles:
             return titles[self.id]
-        return {"page_id": "Page", "database_id": "Database", "block_id": "Block"}.get(
-            self.kind, self.kind
-        )
+        return {
+            "page_id": "Page",
+            "database_id": "Database",
+            "data_source_id": "Data source",
+            "block_id": "Block",
+        }.get(self.kind, self.kind)
 
 
 def parent_of(obj: Mapping[str, Any]) -> ParentRef:
@@ -98,7 +101,11 @@ def parent_of(obj: Mapping[str, Any]) -> ParentRef:
     kind = str(parent.get("type") or "")
     if not kind:
         kind = next(
-            (k for k in ("database_id", "page_id", "block_id", "workspace") if k in parent),
+            (
+                k
+                for k in ("data_source_id", "database_id", "page_id", "block_id", "workspace")
+                if k in parent
+            ),
             "workspace",
         )
     if kind == "workspace":
@@ -147,6 +154,12 @@ class PropertySchema:
     def related_database_id(self) -> str | None:
         """For a relation: the database its pages come from."""
         value = self.config.get("database_id")
+        return str(value) if value else None
+
+    @property
+    def related_data_source_id(self) -> str | None:
+        """For a relation in a data source's schema (2025-09-03): the data source it points at."""
+        value = self.config.get("data_source_id")
         return str(value) if value else None
 
     @property

@@ -20,7 +20,10 @@ from alloy_tui.alloy.notion_api import (
 )
 from alloy_tui.cli import build_parser
 from alloy_tui.config import ConfigError, Settings, load_settings
+from alloy_tui.drafts import DraftStore
+from alloy_tui.editing import PageSession
 from alloy_tui.notion.models import schema_from_database
+from alloy_tui.notion.richtext import from_plain
 from alloy_tui.sandbox.defaults import SEED_CONNECTION_ID
 from alloy_tui.sandbox.seed import seed_id
 from alloy_tui.sandbox.server import SandboxServer
@@ -146,3 +149,43 @@ def test_notion_version_is_a_setting_with_a_flag(tmp_path: Path) -> None:
         load(config, notion_version="2024-01-01")
     args = build_parser().parse_args(["--notion-version", "2025-09-03"])
     assert args.notion_version == DATA_SOURCES_VERSION
+
+
+@pytest.mark.parametrize("version", [NOTION_VERSION, DATA_SOURCES_VERSION])
+async def test_rows_of_each_data_source_open_with_their_schema_and_save(
+    client: AlloyClient, tmp_path: Path, version: str
+) -> None:
+    notion = NotionAPI(client, SEED_CONNECTION_ID, notion_version=version)
+    made = await notion.create_page(
+        {"type": "data_source_id", "data_source_id": BUGS},
+        {"Bug": {"title": from_plain(f"Session row {version}")}},
+    )
+    assert made["parent"]["data_source_id"] == BUGS
+    [feature, *_] = (await notion.query_data_source(FEATURES, page_size=1)).results
+    votes = str(int(feature["properties"]["Votes"]["number"] or 0) + 1)
+    for page_id, title, field, value, expected in (
+        (str(made["id"]), "Bug", "Severity", "Low", {"select": {"name": "Low"}}),
+        (str(feature["id"]), "Feature", "Votes", votes, {"number": int(votes)}),
+    ):
+        session = PageSession(
+            notion,
+            DraftStore(tmp_path / "drafts"),
+            page_id,
+            connection_id=SEED_CONNECTION_ID,
+            origin="sandbox",
+        )
+        await session.load()
+        assert session.title_property == title
+        schema = session.schema_of(field)
+        assert schema is not None and not schema.read_only
+        assert session.set_input(field, value)
+        changes, errors = session.collect()
+        assert errors == {} and changes == {field: expected}
+        check = await session.check(changes, None)
+        assert check.conflict is None
+        await session.apply(check)
+        assert not session.dirty
+        page = await notion.get_page(page_id)
+        prop = page["properties"][field]
+        shown = prop["select"]["name"] if field == "Severity" else str(prop["number"])
+        assert shown == value

@@ -86,6 +86,7 @@ If Notion refuses a value, the field says why and nothing you typed is lost.
             "workspace": "where-workspace",
             "page_id": "where-page",
             "database_id": "where-database",
+            "data_source_id": "where-database",
         }.get(self.parent_ref.kind)
         if button_id:
             with self.prevent(RadioSet.Changed):
@@ -139,7 +140,7 @@ If Notion refuses a value, the field says why and nothing you typed is lost.
             where.update("Choose where the new page goes.")
         elif ref.is_workspace:
             where.update("A top-level page of the workspace.")
-        elif ref.kind == "database_id":
+        elif ref.kind in ("database_id", "data_source_id"):
             where.update(f"A new row of {self.parent_label or 'the database'}.")
         else:
             where.update(f"A sub-page of {self.parent_label or 'the page'}.")
@@ -159,7 +160,7 @@ If Notion refuses a value, the field says why and nothing you typed is lost.
             return
         typed = self._typed_title()
         slot = self.query_one("#create-scroll")
-        slot.loading = ref.kind == "database_id"
+        slot.loading = ref.kind in ("database_id", "data_source_id")
         try:
             destination = await self.new_page.destination(ref, self.parent_label)
         except AlloyError as error:

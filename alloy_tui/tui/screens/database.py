@@ -1,4 +1,5 @@
-"""DatabaseScreen: a database's rows as a table, paged as you scroll, filtered and sorted."""
+"""DatabaseScreen: a database's (or one of its data sources') rows as a table, paged as you
+scroll, filtered and sorted."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from alloy_tui.notion.models import (
 )
 from alloy_tui.notion.values import display
 from alloy_tui.tui.modals.filter_builder import FilterBuilderModal, FilterSpec
+from alloy_tui.tui.modals.picker import PickerModal, PickItem
 from alloy_tui.tui.modals.sort_builder import SortBuilderModal, sort_summary
 from alloy_tui.tui.screens import AlloyScreen, stop_loading
 
@@ -48,6 +50,8 @@ scroll down.
   value; several conditions combine with *and* or *or*.
 - **s** sorts by properties or by created / last edited time, each ascending or descending.
 - **x** clears the filter and the sorts; **r** loads the rows again.
+- **d** picks another data source, for a database that holds several (Notion 2025-09-03):
+  each has its own properties and rows. The header names the one shown.
 - **j/k** move the cursor; **Esc** goes back.
 """
 
@@ -58,6 +62,13 @@ scroll down.
         Binding("x", "clear", "Clear", id="database.clear", tooltip="Clear filter and sorts"),
         Binding("n", "new_row", "New row", id="database.new", tooltip="Add a row (a new page)"),
         Binding("r", "reload", "Reload", id="database.reload", tooltip="Load the rows again"),
+        Binding(
+            "d",
+            "switch_source",
+            "Source",
+            id="database.source",
+            tooltip="Show another data source of this database",
+        ),
         Binding("j", "cursor_down", "Down", show=False, id="database.down", tooltip="Next row"),
         Binding("k", "cursor_up", "Up", show=False, id="database.up", tooltip="Previous row"),
     ]
@@ -67,6 +78,10 @@ scroll down.
         self.database_id = database_id
         self.database: dict[str, Any] | None = None
         self.schema: list[PropertySchema] = []
+        self.sources: list[tuple[str, str]] = []
+        """The database's data sources (id, name); [] when the connector names none."""
+        self.data_source_id: str | None = None
+        """The data source shown; None queries the database itself (one source, 2022-06-28)."""
         self.filter = FilterSpec()
         self.sorts: list[dict[str, Any]] = []
         self.next_cursor: str | None = None
@@ -84,6 +99,7 @@ scroll down.
     def compose_body(self) -> ComposeResult:
         yield Static("", id="db-title", classes="screen-title", markup=False)
         yield Static("", id="db-description", classes="screen-hint", markup=False)
+        yield Static("", id="db-source", classes="screen-hint hidden", markup=False)
         yield Static("", id="db-query", markup=False)
         yield Static("", id="db-error", classes="error-state hidden", markup=False)
         table: DataTable[Text] = DataTable(id="db-rows", cursor_type="row", zebra_stripes=True)
@@ -95,9 +111,14 @@ scroll down.
 
     def on_screen_resume(self) -> None:
         # Back from a row or a new page: show what changed, keeping the cursor's row.
-        if self._shown_once and self.database is not None:
+        if self._shown_once and self._ready:
             self.run_query(keep_row=self._current_row_key())
         self._shown_once = True
+
+    @property
+    def _ready(self) -> bool:
+        """The schema is known (a database with several sources waits for one to be picked)."""
+        return self.database is not None and (len(self.sources) < 2 or bool(self.data_source_id))
 
     @property
     def table(self) -> DataTable[Text]:
@@ -108,15 +129,18 @@ scroll down.
     @work(exclusive=True, group="db-load")
     async def load_database(self) -> None:
         self.table.loading = True
+        notion = self.app.state.notion
         try:
-            database = await self.app.state.notion.get_database(self.database_id)
+            database = await notion.get_database(self.database_id)
+            sources = await notion.database_sources(database)
         except AlloyError as error:
             stop_loading(self.table)
             self._show_error(error)
             self.app.report_error(error, where="Open database")
             return
         self.database = database
-        self.schema = schema_from_database(database)
+        self.sources = sources
+        self.refresh_bindings()
         icon = object_icon(database)
         title = database_title(database)
         self.title = title
@@ -124,6 +148,35 @@ scroll down.
         description = database_description(database)
         self.query_one("#db-description", Static).update(description)
         self.query_one("#db-description").display = bool(description)
+        if len(sources) > 1:
+            stop_loading(self.table)
+            self._refresh_source()
+            self.action_switch_source()
+        elif sources and "properties" not in database:
+            self.open_source(sources[0][0])  # a 2025-09-03 answer: the schema is the source's
+        else:
+            self._show_schema(schema_from_database(database))
+
+    @work(exclusive=True, group="db-load")
+    async def open_source(self, data_source_id: str) -> None:
+        """Show one data source: its schema, then its rows (filter and sorts start over)."""
+        self.table.loading = True
+        try:
+            source = await self.app.state.notion.get_data_source(data_source_id)
+        except AlloyError as error:
+            stop_loading(self.table)
+            self._show_error(error)
+            self.app.report_error(error, where="Open data source")
+            return
+        if data_source_id != self.data_source_id:
+            self.filter = FilterSpec()
+            self.sorts = []
+        self.data_source_id = data_source_id
+        self._refresh_source()
+        self._show_schema(schema_from_database(source))
+
+    def _show_schema(self, schema: list[PropertySchema]) -> None:
+        self.schema = schema
         table = self.table
         table.clear(columns=True)
         for prop in self.schema:
@@ -132,6 +185,39 @@ scroll down.
         self._refresh_summary()
         self.load_names()
         self.run_query()
+
+    def _refresh_source(self) -> None:
+        label = self.query_one("#db-source", Static)
+        several = len(self.sources) > 1
+        label.set_class(not several, "hidden")
+        if not several:
+            return
+        names = dict(self.sources)
+        if self.data_source_id is None:
+            text = f"{len(self.sources)} data sources · d picks one"
+        else:
+            place = [ident for ident, _ in self.sources].index(self.data_source_id) + 1
+            name = names.get(self.data_source_id) or "Untitled"
+            text = f"Data source: {name} ({place} of {len(self.sources)}) · d switches"
+        label.update(text)
+
+    async def _query(self, start_cursor: str | None = None) -> ResultPage:
+        notion = self.app.state.notion
+        if self.data_source_id is not None:
+            return await notion.query_data_source(
+                self.data_source_id,
+                filter=self.filter.to_notion(),
+                sorts=self._sorts(),
+                start_cursor=start_cursor,
+                page_size=PAGE_SIZE,
+            )
+        return await notion.query_database(
+            self.database_id,
+            filter=self.filter.to_notion(),
+            sorts=self._sorts(),
+            start_cursor=start_cursor,
+            page_size=PAGE_SIZE,
+        )
 
     @work(exclusive=True, group="db-names")
     async def load_names(self) -> None:
@@ -163,12 +249,7 @@ scroll down.
         table = self.table
         table.loading = True
         try:
-            result = await self.app.state.notion.query_database(
-                self.database_id,
-                filter=self.filter.to_notion(),
-                sorts=self._sorts(),
-                page_size=PAGE_SIZE,
-            )
+            result = await self._query()
         except AlloyError as error:
             stop_loading(table)
             self._query_failed(error)
@@ -193,13 +274,7 @@ scroll down.
         self.loading_more = True
         self._refresh_count()
         try:
-            result = await self.app.state.notion.query_database(
-                self.database_id,
-                filter=self.filter.to_notion(),
-                sorts=self._sorts(),
-                start_cursor=self.next_cursor,
-                page_size=PAGE_SIZE,
-            )
+            result = await self._query(self.next_cursor)
         except AlloyError as error:
             self.loading_more = False
             self._refresh_count()
@@ -315,7 +390,7 @@ scroll down.
         self.table.action_cursor_up()
 
     def action_filter(self) -> None:
-        if self.database is None:
+        if not self._ready:
             return
         users = [(uid, name) for uid, name in self.names.items() if name]
 
@@ -328,7 +403,7 @@ scroll down.
         self.app.push_screen(FilterBuilderModal(self.schema, self.filter, users=users), chosen)
 
     def action_sort(self) -> None:
-        if self.database is None:
+        if not self._ready:
             return
 
         def chosen(sorts: list[dict[str, Any]] | None) -> None:
@@ -348,7 +423,39 @@ scroll down.
         self.run_query()
 
     def action_reload(self) -> None:
-        self.run_query(keep_row=self._current_row_key())
+        if self._ready:
+            self.run_query(keep_row=self._current_row_key())
 
     def action_new_row(self) -> None:
-        self.app.new_page({"type": "database_id", "database_id": self.database_id})
+        if self.data_source_id is not None:
+            self.app.new_page({"type": "data_source_id", "data_source_id": self.data_source_id})
+        elif self._ready:
+            self.app.new_page({"type": "database_id", "database_id": self.database_id})
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The source key is shown (and works) only for a database with several sources.
+        if action == "switch_source":
+            return len(self.sources) > 1
+        return True
+
+    def action_switch_source(self) -> None:
+        if len(self.sources) < 2:
+            self.notify("This database has a single data source.", title="Data source")
+            return
+        items = [PickItem(ident, name or "Untitled") for ident, name in self.sources]
+
+        async def matching(query: str) -> list[PickItem]:
+            return [item for item in items if query.casefold() in item.label.casefold()]
+
+        def chosen(picked: list[PickItem] | None) -> None:
+            if picked:
+                self.open_source(picked[0].id)
+            elif self.data_source_id is None:
+                self.dismiss()  # nothing to show without a source
+
+        self.app.push_screen(
+            PickerModal(
+                f"Data sources of {self.title}", matching, placeholder="Type to filter by name"
+            ),
+            chosen,
+        )
