@@ -64,8 +64,23 @@ async def wait_until(
     deadline = time.monotonic() + within
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {within} s")
+            raise AssertionError(
+                f"condition not met within {within} s; screen {type(pilot.app.screen).__name__}"
+                f"; the last requests: {_last_requests(pilot.app)}"
+            )
         await pilot.pause(0.01)
+
+
+def _last_requests(app: App[Any]) -> str:
+    """What the app last asked Alloy, for a failure message (was it slow, or did it fail?)."""
+    if not isinstance(app, AlloyApp):
+        return "-"
+    records = app.state.log.records()[-5:]
+    return "; ".join(
+        f"{r.action or r.url} {r.status or ''} {r.error or ''} "
+        f"{'done' if r.finished else 'in flight'} {r.latency_ms or 0:.0f} ms"
+        for r in records
+    )
 
 
 async def settle(pilot: Pilot[Any]) -> None:
