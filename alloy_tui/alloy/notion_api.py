@@ -151,6 +151,21 @@ def _paging(start_cursor: str | None, page_size: int | None) -> dict[str, Any]:
     return out
 
 
+def _query_body(
+    filter: Mapping[str, Any] | None,
+    sorts: list[Mapping[str, Any]] | None,
+    start_cursor: str | None,
+    page_size: int | None,
+) -> dict[str, Any]:
+    """The body of a database or data source query: paging, then the filter and sorts."""
+    body: dict[str, Any] = _paging(start_cursor, page_size)
+    if filter is not None:
+        body["filter"] = dict(filter)
+    if sorts is not None:
+        body["sorts"] = [dict(sort) for sort in sorts]
+    return body
+
+
 async def paginate(
     fetch: Callable[[str | None], Awaitable[ResultPage]], start_cursor: str | None = None
 ) -> AsyncIterator[ResultPage]:
@@ -371,15 +386,10 @@ class NotionAPI:
         page_size: int | None = None,
     ) -> ResultPage:
         """A page of a data source's rows (2025-09-03), as `query_database` for a database."""
-        body: dict[str, Any] = _paging(start_cursor, page_size)
-        if filter is not None:
-            body["filter"] = dict(filter)
-        if sorts is not None:
-            body["sorts"] = [dict(sort) for sort in sorts]
         answer = await self._run(
             QUERY_DATA_SOURCE,
             path_params={"data_source_id": notion_id(data_source_id, "data source id")},
-            body=body,
+            body=_query_body(filter, sorts, start_cursor, page_size),
             version=DATA_SOURCES_VERSION,
         )
         return self._list(answer, QUERY_DATA_SOURCE)
@@ -417,13 +427,10 @@ class NotionAPI:
         start_cursor: str | None = None,
         page_size: int | None = None,
     ) -> ResultPage:
-        body: dict[str, Any] = _paging(start_cursor, page_size)
-        if filter is not None:
-            body["filter"] = dict(filter)
-        if sorts is not None:
-            body["sorts"] = [dict(sort) for sort in sorts]
         answer = await self._run(
-            QUERY_DATABASE, path_params={"database_id": notion_id(database_id)}, body=body
+            QUERY_DATABASE,
+            path_params={"database_id": notion_id(database_id)},
+            body=_query_body(filter, sorts, start_cursor, page_size),
         )
         return self._list(answer, QUERY_DATABASE)
 
