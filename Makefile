@@ -48,7 +48,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 screenshots: $(STAMP)
-	$(BIN)/python -m alloy_tui.tui.screenshots screenshots
+	$(BIN)/python -m alloy_tui.screenshots screenshots
 
 # Rewrite constraints.txt from what .venv holds now: after `.venv/bin/pip install -U <package>`
 # (or a changed dependency in pyproject.toml), run this and commit both files together.

@@ -245,24 +245,15 @@ def _settings_from(ns: argparse.Namespace) -> Settings:
 def start_sandbox(settings: Settings) -> tuple[SandboxServer, Settings]:
     """Start a sandbox in a background thread on a free port (data in the data dir) and point
     the settings at it: its URL, key and user, and its connection unless one was chosen."""
-    from alloy_tui.sandbox.defaults import SEED_CONNECTION_ID
     from alloy_tui.sandbox.server import SandboxConfig, SandboxServer
+    from alloy_tui.sandboxed import sandbox_settings
 
     server = SandboxServer(SandboxConfig(data_path=settings.data_dir / "sandbox.sqlite3", port=0))
     try:
         server.start()
     except OSError as error:
         raise _UsageError(f"the sandbox could not start: {error.strerror or error}") from error
-    overrides: dict[str, Any] = {
-        "base_url": server.base_url,
-        "api_key": server.config.api_key,
-        "user_id": server.config.user_id,
-        "sandbox": True,
-    }
-    if settings.source_of("connection_id") != "flag":
-        # A connection id from the environment or config belongs to the real account.
-        overrides["connection_id"] = settings.sandbox_connection_id or SEED_CONNECTION_ID
-    return server, settings.with_overrides(source="sandbox", **overrides)
+    return server, sandbox_settings(server, settings)
 
 
 def _no_command(parser: argparse.ArgumentParser, settings: Settings, *, sandbox: bool) -> int:

@@ -1,7 +1,10 @@
 """Sandbox engine speed: search and database queries over a 10,000-page workspace.
 
 Run: .venv/bin/python bench/bench_sandbox_search.py [--pages N] [--count N] [--quick]
-Target: p50 < 20 ms per call for both search and database query, through NotionEngine.execute.
+Reports p50/p95 of search and database query through NotionEngine.execute and their ratio to
+the baseline; it judges nothing (an absolute time would fail on a loaded machine). The goals are
+scaling ratios (100,000 rows vs 1,000 in the same run), which the next benchmark of the engine
+brings.
 Baseline (same run): one trivial `SELECT 1` round-trip on the same SQLite connection plus
 json.dumps of a 100-item list of small dicts: the floor of work any answer has to do.
 """
@@ -22,8 +25,6 @@ from typing import Any
 from alloy_tui.sandbox.actions import NotionEngine
 from alloy_tui.sandbox.seed import TITLE_TOPICS, TITLE_WORDS, seed_id, seed_workspace
 from alloy_tui.sandbox.store import Store
-
-TARGET_MS = 20.0
 
 
 def timings(calls: list[Callable[[], Any]]) -> list[float]:
@@ -132,16 +133,13 @@ def main() -> int:
         f"baseline (SELECT 1 + json.dumps of 100 small dicts): "
         f"p50 {base50:.3f} ms, p95 {base95:.3f} ms"
     )
-    failed = False
     for name, samples in (("search", search), ("database query", query)):
         p50, p95 = p50_p95(samples)
-        verdict = "PASS" if p50 < TARGET_MS else "FAIL"
-        failed |= verdict == "FAIL"
         print(
             f"{name:>15}: {len(samples)} calls, p50 {p50:.2f} ms, p95 {p95:.2f} ms, "
-            f"p50/baseline {p50 / base50:.0f}x  -> {verdict} (target p50 < {TARGET_MS:.0f} ms)"
+            f"p50/baseline {p50 / base50:.0f}x"
         )
-    return 1 if failed else 0
+    return 0
 
 
 if __name__ == "__main__":

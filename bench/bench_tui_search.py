@@ -65,7 +65,8 @@ class PaintProbe:
 async def _run(rows: int, moves: int) -> dict[str, float]:
     from alloy_tui.alloy.client import AlloyClient, ClientOptions, make_http
     from alloy_tui.sandbox.server import SandboxConfig, SandboxServer
-    from alloy_tui.tui.app import make_app, sandbox_settings
+    from alloy_tui.sandboxed import sandbox_settings
+    from alloy_tui.tui.app import make_app
     from alloy_tui.tui.screens.search import SearchScreen
 
     figures: dict[str, float] = {}

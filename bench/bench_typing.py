@@ -152,7 +152,7 @@ class Workspace:
     """A private sandbox and a way to start the app against it."""
 
     def __init__(self, server: Any) -> None:
-        from alloy_tui.tui.app import sandbox_settings
+        from alloy_tui.sandboxed import sandbox_settings
 
         self.server = server
         self.settings = sandbox_settings(server)

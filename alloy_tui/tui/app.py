@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from alloy_tui.alloy.requestlog import RequestEvent
     from alloy_tui.alloy.retry import WaitEvent
     from alloy_tui.config import Settings
-    from alloy_tui.sandbox.server import SandboxServer
 
 _HERE = Path(__file__).parent
 # Screens pushed from here import the app module, so they are imported where they are used.
@@ -89,7 +88,7 @@ class AlloyApp(App[None]):
         ),
     ]
 
-    def __init__(self, state: AppState, *, sandbox: SandboxServer | None = None) -> None:
+    def __init__(self, state: AppState, *, sandbox: object | None = None) -> None:
         super().__init__()
         self._drafts_offered = False
         self.state = state
@@ -576,7 +575,7 @@ def make_app(
     settings: Settings,
     *,
     client: AlloyClient | None = None,
-    sandbox: SandboxServer | None = None,
+    sandbox: object | None = None,
     clock: Clock = utc_now,
 ) -> AlloyApp:
     """The one factory for the app (CLI, tests, screenshots, benchmarks).
@@ -598,7 +597,7 @@ def make_app(
     return app
 
 
-def run_tui(settings: Settings, sandbox: SandboxServer | None = None) -> int:
+def run_tui(settings: Settings, sandbox: object | None = None) -> int:
     """Run the app until the user quits; returns the exit code. The caller owns `sandbox`
     (starts it before, stops it after)."""
     app = make_app(settings, sandbox=sandbox)
@@ -607,20 +606,3 @@ def run_tui(settings: Settings, sandbox: SandboxServer | None = None) -> int:
 
 
 __all__ = ["AlloyApp", "make_app", "run_tui"]
-
-
-def sandbox_settings(server: SandboxServer, base: Settings | None = None) -> Settings:
-    """Settings that point at a running sandbox (its URL, key, user and seed connection)."""
-    from alloy_tui.config import load_settings
-    from alloy_tui.sandbox.defaults import SEED_CONNECTION_ID
-
-    base = base or load_settings(use_cwd_env=False)
-    config = server.config
-    return base.with_overrides(
-        source="sandbox",
-        base_url=server.base_url,
-        api_key=config.api_key,
-        user_id=config.user_id,
-        connection_id=base.sandbox_connection_id or SEED_CONNECTION_ID,
-        sandbox=True,
-    )

@@ -19,7 +19,7 @@ from alloy_tui.notion.models import database_title, title_property_name
 from alloy_tui.notion.richtext import from_plain
 from alloy_tui.sandbox.defaults import SEED_CONNECTION_ID
 from alloy_tui.sandbox.server import SandboxServer
-from alloy_tui.tui.app import sandbox_settings
+from alloy_tui.sandboxed import sandbox_settings
 
 
 def _client(sandbox: SandboxServer) -> AlloyClient:

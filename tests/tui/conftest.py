@@ -15,7 +15,8 @@ from textual.widgets import Input, TextArea
 
 from alloy_tui.alloy.client import AlloyClient, ClientOptions, make_http
 from alloy_tui.sandbox.server import SandboxServer
-from alloy_tui.tui.app import AlloyApp, make_app, sandbox_settings
+from alloy_tui.sandboxed import sandbox_settings
+from alloy_tui.tui.app import AlloyApp, make_app
 
 FIXED_NOW = datetime(2025, 3, 14, 12, 0, tzinfo=UTC)
 """The sandbox's and the app's "now" in snapshot tests, so relative times never change."""

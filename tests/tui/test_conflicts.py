@@ -16,7 +16,8 @@ from alloy_tui.notion.models import page_title
 from alloy_tui.notion.richtext import from_plain
 from alloy_tui.sandbox.defaults import SEED_CONNECTION_ID
 from alloy_tui.sandbox.server import SandboxServer
-from alloy_tui.tui.app import AlloyApp, sandbox_settings
+from alloy_tui.sandboxed import sandbox_settings
+from alloy_tui.tui.app import AlloyApp
 from alloy_tui.tui.modals.conflict import ConflictModal
 from alloy_tui.tui.modals.drafts import DraftsModal
 from alloy_tui.tui.modals.plan_preview import PlanPreviewModal

@@ -84,7 +84,7 @@ async def test_a_stale_link_says_why_and_keeps_waiting(
 
 async def test_outside_the_sandbox_there_is_no_approve_key(sandbox: SandboxServer) -> None:
     from alloy_tui.alloy.client import AlloyClient, ClientOptions, make_http
-    from alloy_tui.tui.app import sandbox_settings
+    from alloy_tui.sandboxed import sandbox_settings
 
     settings = sandbox_settings(sandbox).with_overrides(sandbox=False)
     client = AlloyClient(

@@ -14,7 +14,8 @@ from alloy_tui.alloy.errors import AlloyError
 from alloy_tui.alloy.retry import WaitEvent
 from alloy_tui.sandbox.defaults import DEFAULT_PORT
 from alloy_tui.sandbox.server import SandboxServer
-from alloy_tui.tui.app import AlloyApp, make_app, sandbox_settings
+from alloy_tui.sandboxed import sandbox_settings
+from alloy_tui.tui.app import AlloyApp, make_app
 from alloy_tui.tui.screens.requests import RequestsScreen
 from tests.tui.conftest import SIZE, fixed_clock, settle
 

@@ -14,7 +14,7 @@ import pytest
 
 import alloy_tui
 
-UI = {"tui", "cli", "__main__"}
+UI = {"tui", "cli", "__main__", "screenshots"}  # screenshots drives the app
 """The only top-level modules that may load Textual: the UI and the entry points into it."""
 
 BACKEND = sorted(

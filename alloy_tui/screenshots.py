@@ -1,4 +1,4 @@
-"""`python -m alloy_tui.tui.screenshots DIR`: an SVG of each screen, from a private sandbox."""
+"""`python -m alloy_tui.screenshots DIR`: an SVG of each screen, from a private sandbox."""
 
 from __future__ import annotations
 
@@ -213,7 +213,7 @@ def _steady_cursors(app: AlloyApp) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1 or args[0].startswith("-"):
-        print("usage: python -m alloy_tui.tui.screenshots DIR", file=sys.stderr)
+        print("usage: python -m alloy_tui.screenshots DIR", file=sys.stderr)
         return 2
     out = Path(args[0])
     out.mkdir(parents=True, exist_ok=True)
