@@ -238,19 +238,21 @@ class AppState:
         if key is None:
             return ""
         kind, object_id = key.split(":", 1)
-        obj = (
-            await self.notion.get_page(object_id)
-            if kind == "page"
-            else await self.notion.get_database(object_id)
-        )
+        if kind == "page":
+            obj = await self.notion.get_page(object_id)
+        elif kind == "data_source":
+            obj = await self.notion.get_data_source(object_id)
+        else:
+            obj = await self.notion.get_database(object_id)
         title = object_title(obj)
         self._titles[key] = title
         return title
 
     def remember_title(self, obj: Mapping[str, Any]) -> None:
-        """Search results are pages and databases too: remember their titles as parents."""
+        """Search results are pages, databases and data sources too: remember their titles as
+        parents."""
         kind = obj.get("object")
-        if kind in ("page", "database") and isinstance(obj.get("id"), str):
+        if kind in ("page", "database", "data_source") and isinstance(obj.get("id"), str):
             self._titles[f"{kind}:{obj['id']}"] = object_title(obj)
 
     async def aclose(self) -> None:
@@ -271,6 +273,8 @@ def _parent_key(parent: Mapping[str, Any]) -> str | None:
         return f"page:{parent['page_id']}"
     if kind == "database_id" and isinstance(parent.get("database_id"), str):
         return f"database:{parent['database_id']}"
+    if kind == "data_source_id" and isinstance(parent.get("data_source_id"), str):
+        return f"data_source:{parent['data_source_id']}"
     return None
 
 

@@ -263,7 +263,9 @@ class NotionAPI:
             body["query"] = query
         if filter_object is not None:
             value: str = filter_object
-            if value == "database" and self.notion_version == DATA_SOURCES_VERSION:
+            if value == "database" and (
+                self.notion_version == DATA_SOURCES_VERSION or self.speaks_data_sources
+            ):
                 value = "data_source"
             body["filter"] = {"property": "object", "value": value}
         return self._list(await self._run(SEARCH, body=body), SEARCH)

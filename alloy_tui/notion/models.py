@@ -43,8 +43,8 @@ def database_description(database: Mapping[str, Any]) -> str:
 
 
 def object_title(obj: Mapping[str, Any], default: str = UNTITLED) -> str:
-    """The title of a page or a database, whichever `obj` is."""
-    if obj.get("object") == "database":
+    """The title of a page, a database or a data source (2025-09-03), whichever `obj` is."""
+    if obj.get("object") in ("database", "data_source"):
         return database_title(obj, default)
     return page_title(obj, default)
 

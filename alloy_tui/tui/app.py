@@ -394,10 +394,11 @@ class AlloyApp(App[None]):
 
         self.push_screen(PageScreen(page_id))
 
-    def open_database(self, database_id: str) -> None:
+    def open_database(self, database_id: str, *, data_source_id: str | None = None) -> None:
+        """Show a database as a table; `data_source_id` opens that source of it directly."""
         from alloy_tui.tui.screens.database import DatabaseScreen
 
-        self.push_screen(DatabaseScreen(database_id))
+        self.push_screen(DatabaseScreen(database_id, data_source_id=data_source_id))
 
     def new_page(self, parent: dict[str, Any] | None = None) -> None:
         from alloy_tui.tui.screens.create import CreatePageScreen

@@ -73,9 +73,11 @@ scroll down.
         Binding("k", "cursor_up", "Up", show=False, id="database.up", tooltip="Previous row"),
     ]
 
-    def __init__(self, database_id: str) -> None:
+    def __init__(self, database_id: str, *, data_source_id: str | None = None) -> None:
         super().__init__()
         self.database_id = database_id
+        self.wanted_source = data_source_id
+        """The data source to show first (a search result), instead of asking."""
         self.database: dict[str, Any] | None = None
         self.schema: list[PropertySchema] = []
         self.sources: list[tuple[str, str]] = []
@@ -148,7 +150,10 @@ scroll down.
         description = database_description(database)
         self.query_one("#db-description", Static).update(description)
         self.query_one("#db-description").display = bool(description)
-        if len(sources) > 1:
+        wanted = self.wanted_source
+        if wanted is not None and wanted in dict(sources):
+            self.open_source(wanted)
+        elif len(sources) > 1:
             stop_loading(self.table)
             self._refresh_source()
             self.action_switch_source()

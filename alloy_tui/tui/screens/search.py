@@ -83,7 +83,8 @@ class _Results:
 
 
 class SearchScreen(AlloyScreen[None]):
-    """Type to search titles; Enter opens a page in the editor or a database as a table."""
+    """Type to search titles; Enter opens a page in the editor, a database (or one of its data
+    sources) as a table."""
 
     TITLE = "Search"
     HELP = """\
@@ -92,7 +93,8 @@ Search the titles of every page and database shared with the active connection.
 - Type to search: the request goes out a quarter of a second after you stop typing,
   and a newer query cancels the older one. An empty query lists everything.
 - **Down** or **Tab** moves into the results; **Enter** opens a page in the editor or a
-  database as a table.
+  database as a table. With Notion-Version 2025-09-03 a database is found as its data sources
+  (kind "data source", the database in the parent column): Enter shows that source's rows.
 - **f** cycles the filter (all, pages, databases); **o** flips the sort by last edit. While
   you type in the search field, **Ctrl+F** and **Ctrl+O** do the same.
 - Results arrive a page at a time as you scroll.
@@ -415,8 +417,21 @@ page's ••• menu → Connections and add the integration.
 
     def open_object(self, obj: Mapping[str, Any]) -> None:
         object_id = str(obj["id"])
-        if obj.get("object") == "database":
+        kind = obj.get("object")
+        if kind == "database":
             self.app.open_database(object_id)
+        elif kind == "data_source":
+            # A data source opens as its database's table, showing this source's rows.
+            parent = obj.get("parent")
+            database_id = parent.get("database_id") if isinstance(parent, Mapping) else None
+            if isinstance(database_id, str):
+                self.app.open_database(database_id, data_source_id=object_id)
+            else:
+                self.app.notify(
+                    "This data source does not name its database, so it cannot be opened here.",
+                    title="Search",
+                    severity="warning",
+                )
         else:
             self.app.open_page(object_id)
 
@@ -487,13 +502,18 @@ def _plain(text: str) -> Text:
     return Text(text, overflow="ellipsis", no_wrap=True)
 
 
+KIND_LABELS = {"database": "database", "data_source": "data source", "page": "page"}
+"""What the kind column says of each object a search returns (2025-09-03 finds databases as
+their data sources)."""
+
+
 def _row_cells(obj: Mapping[str, Any], parent: str, now: datetime) -> tuple[Text, ...]:
-    is_database = obj.get("object") == "database"
-    icon = object_icon(obj) or ("▦" if is_database else "▤")
+    kind = str(obj.get("object"))
+    icon = object_icon(obj) or ("▤" if kind == "page" else "▦")
     title = object_title(obj)
     return (
         _plain(f"{icon} {title}"),
-        _plain("database" if is_database else "page"),
+        _plain(KIND_LABELS.get(kind, "page")),
         _plain(parent),
         _plain(relative_time(obj.get("last_edited_time"), now)),
     )
