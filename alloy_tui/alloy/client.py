@@ -391,6 +391,22 @@ class AlloyClient:
                 raise ProtocolError("An item of Alloy's connector list is not an object.")
         return connectors
 
+    async def list_actions(self, connector_id: str) -> list[dict[str, Any]]:
+        """A connector's action catalog (`GET /connectors/{c}/actions`), one object per action."""
+        body = await self._call(
+            "GET",
+            f"/connectors/{_seg(connector_id)}/actions",
+            kind=ActionKind.READ,
+            connector=connector_id,
+        )
+        items = list_items(body, "actions", "data", "results", what="action list")
+        actions: list[dict[str, Any]] = []
+        for item in items:
+            if not isinstance(item, Mapping) or not isinstance(item.get("id"), str):
+                raise ProtocolError("An item of Alloy's action list is not an action object.")
+            actions.append(dict(item))
+        return actions
+
     async def get_action(self, connector_id: str, action_id: str) -> dict[str, Any]:
         body = unwrap_result(
             await self._call(
