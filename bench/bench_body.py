@@ -1,76 +1,122 @@
-"""Page body speed on a 2,000-block page: blocks -> Markdown, Markdown -> blocks (cold: nothing
-cached; warm: after a one-line edit, as on save), and the plan for one changed line. Target:
-under 50 ms each (median). Baseline in the same run: json.dumps + json.loads of the blocks."""
+"""Page body speed on the rich 2,000-block document (bench/richdoc.py), against the npm peers.
+
+Measured in one run on the same blocks and the same Markdown:
+- blocks -> Markdown (alloy-tui) vs `notion-to-md` (`blocksToMarkdown` + `toMarkdownString`):
+  goal <= 2x its time;
+- Markdown -> blocks (alloy-tui, nothing cached) vs `@tryfabric/martian` (`markdownToBlocks`):
+  goal >= 5x faster;
+- reported against a json.dumps + json.loads of the blocks (no goal): Markdown -> blocks after a
+  one-line edit (as on save) and the plan for one changed line (bodyplan.plan_body).
+
+The peers are installed with npm into a cache folder (~/.cache/alloy-tui-bench/node, or under
+$XDG_CACHE_HOME) and timed in-process by bench/peers.js after a warm-up, so node's start-up is not
+counted. Without node or npm, or when the install fails, the run says so and skips those ratios.
+Each figure is the median (p50) of the repeats; alloy-tui's figures pool the samples taken before
+and after the peers ran. The round trip on the document must be lossless, or the run fails.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
-import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-TARGET_MS = 50.0
+from bench.report import Ratio, emit, exit_code
+from bench.richdoc import count_blocks, rich_page
+
 BLOCKS = 2000
+PEERS = {"notion-to-md": "notion-to-md@3", "martian": "@tryfabric/martian@1"}
+"""Peer -> the npm spec installed (major version pinned)."""
+_PACKAGE_DIRS = {"notion-to-md": "notion-to-md", "martian": "@tryfabric/martian"}
+TO_MARKDOWN_GOAL = 2.0
+TO_BLOCKS_GOAL = 5.0
 
 
-def _text(content: str, **annotations: Any) -> dict[str, Any]:
-    notes = {
-        "bold": False,
-        "italic": False,
-        "strikethrough": False,
-        "underline": False,
-        "code": False,
-        "color": "default",
-        **annotations,
-    }
-    return {
-        "type": "text",
-        "text": {"content": content, "link": None},
-        "annotations": notes,
-        "plain_text": content,
-        "href": None,
-    }
-
-
-def page(count: int = BLOCKS) -> list[dict[str, Any]]:
-    """A page shaped like real notes: headings, prose with some bold, lists, to-dos, code."""
-    blocks: list[dict[str, Any]] = []
-    for n in range(count):
-        kind = ("heading_2", "paragraph", "paragraph", "bulleted_list_item", "bulleted_list_item",
-                "to_do", "paragraph", "quote", "code", "numbered_list_item")[n % 10]  # fmt: skip
-        rich = [_text(f"Block {n}: some ordinary words about the project, ")]
-        if n % 3 == 0:
-            rich += [_text("an important part", bold=True), _text(" and the rest.")]
-        body: dict[str, Any] = {"rich_text": rich, "color": "default"}
-        if kind == "to_do":
-            body["checked"] = n % 2 == 0
-        elif kind == "heading_2":
-            body["is_toggleable"] = False
-        elif kind == "code":
-            body = {"rich_text": [_text(f"x = {n}\nprint(x)")], "language": "python", "caption": []}
-        blocks.append(
-            {
-                "object": "block",
-                "id": str(uuid.UUID(int=n + 1)),
-                "type": kind,
-                "has_children": False,
-                kind: body,
-            }
-        )
-    return blocks
-
-
-def median_ms(run: Callable[[], Any], repeat: int) -> float:
+def samples_ms(run: Callable[[], Any], repeat: int) -> list[float]:
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
         run()
         times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
+    return times
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "alloy-tui-bench" / "node"
+
+
+def install_peers(folder: Path) -> str | None:
+    """Install the peers into `folder` unless they are there; None, or why they cannot run."""
+    if shutil.which("node") is None:
+        return "node is not installed"
+    missing = [
+        spec
+        for name, spec in PEERS.items()
+        if not (folder / "node_modules" / _PACKAGE_DIRS[name] / "package.json").is_file()
+    ]
+    if not missing:
+        return None
+    npm = shutil.which("npm")
+    if npm is None:
+        return "npm is not installed (needed once, to install the peers)"
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"installing {', '.join(missing)} into {folder} ...", flush=True)
+    try:
+        done = subprocess.run(
+            [npm, "install", "--prefix", str(folder), "--no-audit", "--no-fund", *missing],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"npm install failed: {error}"
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+        return f"npm install failed (exit {done.returncode}): {' / '.join(tail)}"
+    return None
+
+
+def run_peers(
+    folder: Path, blocks: list[dict[str, Any]], md: str, repeat: int, peer_repeat: int
+) -> dict[str, Any]:
+    """bench/peers.js's answer: per peer a list of milliseconds, or {"error": ...}."""
+    script = Path(__file__).with_name("peers.js")
+    with tempfile.TemporaryDirectory(prefix="bench-body-") as tmp:
+        data = Path(tmp) / "input.json"
+        data.write_text(
+            json.dumps(
+                {
+                    "blocks": blocks,
+                    "markdown": md,
+                    "repeat": {"notion-to-md": repeat, "martian": peer_repeat},
+                    "warmup": 2,
+                    "modules": str(folder / "node_modules"),
+                }
+            ),
+            encoding="utf-8",
+        )
+        done = subprocess.run(
+            ["node", str(script), str(data)],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+    if done.returncode != 0:
+        raise RuntimeError(f"node {script.name} failed: {done.stderr.strip()[-500:]}")
+    answer: dict[str, Any] = json.loads(done.stdout)
+    return answer
 
 
 def main() -> int:
@@ -78,22 +124,29 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     args = parser.parse_args(sys.argv[1:])
     repeat = 3 if args.quick else 9
+    peer_repeat = 3 if args.quick else 5  # martian takes over a second a run
 
     from alloy_tui.notion import markdown
     from alloy_tui.notion.bodyplan import plan_body
-    from alloy_tui.notion.markdown import blocks_to_markdown, markdown_to_blocks
+    from alloy_tui.notion.markdown import blocks_to_markdown, canonical_blocks, markdown_to_blocks
 
-    blocks = page()
+    blocks = rich_page(BLOCKS)
     md = blocks_to_markdown(blocks)
-    edited = md.replace("Block 1001: some", "Block 1001: changed")
+    back = markdown_to_blocks(md)
+    lossless = back == canonical_blocks(blocks) and blocks_to_markdown(back) == md
+    lines = md.split("\n")
+    middle = next(i for i in range(len(lines) // 2, len(lines)) if lines[i][:1].isalpha())
+    edited = "\n".join([*lines[:middle], lines[middle] + " changed", *lines[middle + 1 :]])
     assert edited != md
 
-    def cold() -> None:
-        markdown._CHUNK_CACHE.clear()
+    def to_blocks_cold() -> None:
+        markdown.clear_cache()
         markdown_to_blocks(md)
 
-    def warm() -> None:
-        markdown._CHUNK_CACHE.clear()
+    warm_times: list[float] = []
+
+    def to_blocks_warm() -> None:
+        markdown.clear_cache()
         markdown_to_blocks(md)  # the editor opened this text
         started = time.perf_counter()
         markdown_to_blocks(edited)
@@ -103,29 +156,80 @@ def main() -> int:
         result = plan_body(blocks, edited)
         assert len(result.operations) == 1, result.summary()
 
-    warm_times: list[float] = []
-    baseline = median_ms(lambda: json.loads(json.dumps(blocks)), repeat)
-    figures = {
-        "blocks -> Markdown": median_ms(lambda: blocks_to_markdown(blocks), repeat),
-        "Markdown -> blocks (cold)": median_ms(cold, repeat),
-    }
-    median_ms(warm, repeat)
-    figures["Markdown -> blocks (after a one-line edit)"] = statistics.median(warm_times)
-    markdown._CHUNK_CACHE.clear()
-    markdown_to_blocks(md)  # as in the editor: the text was parsed when it was opened
-    figures["plan, one changed line"] = median_ms(plan, repeat)
+    def ours() -> dict[str, list[float]]:
+        out = {
+            "json": samples_ms(lambda: json.loads(json.dumps(blocks)), repeat),
+            "to_markdown": samples_ms(lambda: blocks_to_markdown(blocks), repeat),
+            "to_blocks": samples_ms(to_blocks_cold, repeat),
+        }
+        samples_ms(to_blocks_warm, repeat)
+        out["warm"] = warm_times[-repeat:]
+        markdown.clear_cache()
+        markdown_to_blocks(md)  # as in the editor: the text was parsed when it was opened
+        out["plan"] = samples_ms(plan, repeat)
+        return out
 
-    print(f"{BLOCKS}-block page, {len(md):,} characters of Markdown; median of {repeat} runs")
-    print(f"  baseline json.dumps+loads of the blocks: {baseline:7.1f} ms")
-    failed = 0
-    for name, value in figures.items():
-        ok = value < TARGET_MS
-        failed += not ok
-        ratio = value / baseline if baseline else float("inf")
-        verdict = "PASS" if ok else "FAIL"
-        print(f"  {name:45s} {value:7.1f} ms  ({ratio:4.1f}x baseline)  {verdict}")
-    print(f"target: under {TARGET_MS:.0f} ms each -> {'PASS' if not failed else 'FAIL'}")
-    return 1 if failed else 0
+    first = ours()
+    folder = cache_dir()
+    why = install_peers(folder)
+    peers: dict[str, Any] = {}
+    if why is None:
+        peers = run_peers(folder, blocks, md, repeat, peer_repeat)
+    second = ours()
+    p50 = {key: statistics.median(first[key] + second[key]) for key in first}
+
+    nested = count_blocks(blocks)
+    what = (
+        f"the rich document: {nested:,} blocks ({len(blocks):,} top-level), "
+        f"{len(md):,} characters of Markdown"
+    )
+    print(f"{what}; p50 of {2 * repeat} runs (peers: {repeat} and {peer_repeat} after warm-up)")
+    print(f"  lossless round trip (blocks -> Markdown -> blocks, and back): {lossless}")
+    print(f"  json.dumps+loads of the blocks       {p50['json']:7.1f} ms")
+    print(f"  blocks -> Markdown                   {p50['to_markdown']:7.1f} ms")
+    print(f"  Markdown -> blocks (nothing cached)  {p50['to_blocks']:7.1f} ms")
+    print(f"  Markdown -> blocks after a 1-line edit {p50['warm']:5.1f} ms")
+    print(f"  plan for one changed line            {p50['plan']:7.1f} ms")
+    ratios = [
+        emit(Ratio("Markdown -> blocks after a one-line edit", what, "json.dumps+loads of the "
+                   "blocks", p50["warm"] / p50["json"])),
+        emit(Ratio("plan for one changed line", what, "json.dumps+loads of the blocks",
+                   p50["plan"] / p50["json"])),
+    ]  # fmt: skip
+    if why is not None:
+        print(f"  peers skipped: {why}; the ratios against notion-to-md and martian are not run")
+    else:
+        ratios += _peer_ratios(peers, p50, what)
+    if not lossless:
+        print("FAIL: the round trip on the rich document is not lossless")
+        return 1
+    return exit_code(ratios)
+
+
+def _peer_ratios(peers: dict[str, Any], p50: dict[str, float], what: str) -> list[Ratio]:
+    ratios: list[Ratio] = []
+    n2m, martian = peers.get("notion-to-md"), peers.get("martian")
+    if isinstance(n2m, list):
+        theirs = statistics.median(n2m)
+        print(f"  notion-to-md, blocks -> Markdown     {theirs:7.1f} ms")
+        ratios.append(
+            emit(Ratio("blocks -> Markdown, alloy-tui / notion-to-md", what,
+                       "notion-to-md blocksToMarkdown + toMarkdownString, same blocks",
+                       p50["to_markdown"] / theirs, TO_MARKDOWN_GOAL))
+        )  # fmt: skip
+    else:
+        print(f"  notion-to-md did not run: {n2m}; that ratio is skipped")
+    if isinstance(martian, list):
+        theirs = statistics.median(martian)
+        print(f"  martian, Markdown -> blocks          {theirs:7.1f} ms")
+        ratios.append(
+            emit(Ratio("Markdown -> blocks, martian / alloy-tui (times faster)", what,
+                       "@tryfabric/martian markdownToBlocks, same Markdown",
+                       theirs / p50["to_blocks"], TO_BLOCKS_GOAL, at_least=True))
+        )  # fmt: skip
+    else:
+        print(f"  martian did not run: {martian}; that ratio is skipped")
+    return ratios
 
 
 if __name__ == "__main__":

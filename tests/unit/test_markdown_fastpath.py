@@ -11,17 +11,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, mdTrim
 
-from alloy_tui.notion import markdown
+from alloy_tui.notion import markdown, markdown_blocks, markdown_inline
 from alloy_tui.notion.markdown import (
-    _fast_inline,
-    _make_parser,
-    _parse_inline,
-    _slow_inline,
     blocks_to_markdown,
     make_parser,
     markdown_to_blocks,
     markdown_to_blocks_uncached,
 )
+from alloy_tui.notion.markdown_inline import _fast_inline, _parse_inline, _slow_inline
+from alloy_tui.notion.markdown_syntax import _is_punct, _make_parser
 from alloy_tui.notion.richtext import DEFAULT_ANNOTATIONS
 
 PROFILE = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -153,7 +151,7 @@ def test_notes_need_no_inline_parser(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(source: str) -> list[dict[str, Any]]:
         raise AssertionError(f"inline parser used for {source!r}")
 
-    monkeypatch.setattr(markdown, "_slow_inline", refuse)
+    monkeypatch.setattr(markdown_inline, "_slow_inline", refuse)
     assert markdown_to_blocks_uncached(md) == expected
     assert len(expected) == 70
 
@@ -183,8 +181,8 @@ def test_guarded_block_rules_give_markdown_its_tokens(md: str) -> None:
 def test_cold_parse_in_groups_equals_one_parse(md: str, group: int) -> None:
     expected = markdown_to_blocks_uncached(md)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(markdown, "_CHUNK_GROUP", group)
-        markdown._CHUNK_CACHE.clear()
+        patch.setattr(markdown_blocks, "_CHUNK_GROUP", group)
+        markdown.clear_cache()
         assert markdown_to_blocks(md) == expected  # cold (when it has more than 4 chunks)
         assert markdown_to_blocks(md) == expected  # warm: from the cache
 
@@ -197,8 +195,8 @@ def test_a_chunk_keeps_its_last_blank_line(group: int) -> None:
     expected = markdown_to_blocks_uncached(md)
     assert expected[0]["children"][0]["code"]["rich_text"][0]["text"]["content"] == "\n"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(markdown, "_CHUNK_GROUP", group)
-        markdown._CHUNK_CACHE.clear()
+        patch.setattr(markdown_blocks, "_CHUNK_GROUP", group)
+        markdown.clear_cache()
         assert markdown_to_blocks(md) == expected
         assert markdown_to_blocks(md) == expected
         assert markdown_to_blocks("- ```py\n\n\n# ") == markdown_to_blocks_uncached(
@@ -208,7 +206,7 @@ def test_a_chunk_keeps_its_last_blank_line(group: int) -> None:
 
 def test_cached_blocks_are_fresh_objects() -> None:
     md = "same\n\nsame\n\n- a\n- b\n\n" + "".join(f"para {n}\n\n" for n in range(8))
-    markdown._CHUNK_CACHE.clear()
+    markdown.clear_cache()
     cold = markdown_to_blocks(md)
     expected = copy.deepcopy(cold)
     cold[0]["paragraph"]["rich_text"][0]["text"]["content"] = "changed"
@@ -223,4 +221,19 @@ def test_cached_blocks_are_fresh_objects() -> None:
 def test_ascii_punctuation_is_markdown_its() -> None:
     for code in range(128):
         expected = isMdAsciiPunct(code) or isPunctChar(chr(code))
-        assert markdown._is_punct(chr(code)) == expected, chr(code)
+        assert _is_punct(chr(code)) == expected, chr(code)
+
+
+@pytest.mark.parametrize(
+    "md",
+    [
+        "see [a]\n\n" + "".join(f"para {n} \\[x\\]:\n\n" for n in range(6)) + "[a]: /url\n",
+        "see [a]\n\n" + "".join(f"para {n}\n\n" for n in range(6)) + "\\\\[a]: /url\n",
+        "".join(f"para {n} \\[x\\]: y\n\n" for n in range(8)),
+    ],
+)
+def test_reference_definitions_reach_across_chunks(md: str) -> None:
+    """An escaped `\\]:` cannot end a link label; any other `]:` parses the whole document."""
+    markdown.clear_cache()
+    assert markdown_to_blocks(md) == markdown_to_blocks_uncached(md)
+    assert markdown_to_blocks(md) == markdown_to_blocks_uncached(md)

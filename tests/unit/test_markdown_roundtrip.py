@@ -436,7 +436,8 @@ fenced_docs = st.lists(
 @PROFILE
 @given(fenced_docs)
 def test_chunked_parse_equals_one_parse(md: str) -> None:
-    from alloy_tui.notion.markdown import _chunks, markdown_to_blocks_uncached
+    from alloy_tui.notion.markdown import markdown_to_blocks_uncached
+    from alloy_tui.notion.markdown_blocks import _chunks
 
     expected = markdown_to_blocks_uncached(md.replace("\r\n", "\n").replace("\r", "\n"))
     assert markdown_to_blocks(md) == expected  # cold: whole parse, filed by chunk
