@@ -158,5 +158,4 @@ async def test_enter_opens_the_row(sandbox: SandboxServer) -> None:
         await pilot.press("j", "enter")
         await settle(pilot)
         assert isinstance(app.screen, PageScreen)
-        row_key = screen.table.coordinate_to_cell_key(screen.table.cursor_coordinate).row_key
-        assert app.screen.page_id == row_key.value
+        assert app.screen.page_id == screen.table.cursor_key

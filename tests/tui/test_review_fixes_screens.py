@@ -59,7 +59,7 @@ async def test_database_rows_show_markup_literally(sandbox: SandboxServer) -> No
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, DatabaseScreen)
-        await wait_until(pilot, lambda: row_id in screen.table.rows)
+        await wait_until(pilot, lambda: screen.table.has_row(row_id))
         await pilot.pause()
         text = screen_text(app)
         assert MARKUP_TITLE in text

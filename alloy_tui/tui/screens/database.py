@@ -3,16 +3,13 @@ scroll, filtered and sorted."""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Static
-from textual.widgets.data_table import RowDoesNotExist
+from textual.widgets import Static
 
 from alloy_tui.alloy.errors import AlloyError, ValidationError, describe
 from alloy_tui.alloy.models import ResultPage
@@ -28,6 +25,7 @@ from alloy_tui.tui.modals.filter_builder import FilterBuilderModal, FilterSpec
 from alloy_tui.tui.modals.picker import PickerModal, PickItem
 from alloy_tui.tui.modals.sort_builder import SortBuilderModal, sort_summary
 from alloy_tui.tui.screens import AlloyScreen, stop_loading
+from alloy_tui.tui.widgets.rows_table import RowsTable
 
 PAGE_SIZE = 50
 """Rows per query page: a screenful or two, so the first paint is quick."""
@@ -104,8 +102,7 @@ scroll down.
         yield Static("", id="db-source", classes="screen-hint hidden", markup=False)
         yield Static("", id="db-query", markup=False)
         yield Static("", id="db-error", classes="error-state hidden", markup=False)
-        table: DataTable[Text] = DataTable(id="db-rows", cursor_type="row", zebra_stripes=True)
-        yield table
+        yield RowsTable(id="db-rows", zebra_stripes=True)
         yield Static("", id="db-count", markup=False)
 
     def on_mount(self) -> None:
@@ -123,8 +120,8 @@ scroll down.
         return self.database is not None and (len(self.sources) < 2 or bool(self.data_source_id))
 
     @property
-    def table(self) -> DataTable[Text]:
-        return self.query_one("#db-rows", DataTable)
+    def table(self) -> RowsTable:
+        return self.query_one("#db-rows", RowsTable)
 
     # ---- loading ---------------------------------------------------------------------
 
@@ -185,8 +182,7 @@ scroll down.
         table = self.table
         table.clear(columns=True)
         for prop in self.schema:
-            # A plain str label is parsed as markup: a property named "[/x]" would crash.
-            table.add_column(Text(prop.name), key=prop.id)
+            table.add_column(prop.name, key=prop.id)  # shown as it is, never as markup
         self._refresh_summary()
         self.load_names()
         self.run_query()
@@ -237,14 +233,7 @@ scroll down.
         self.names.update({str(u["id"]): str(u.get("name") or "") for u in users if u.get("id")})
 
     def _current_row_key(self) -> str | None:
-        table = self.table
-        if table.row_count == 0:
-            return None
-        try:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        except Exception:  # the cursor can sit past the end while rows are replaced
-            return None
-        return key.value
+        return self.table.cursor_key
 
     @work(exclusive=True, group="db-query")
     async def run_query(self, keep_row: str | None = None) -> None:
@@ -267,10 +256,9 @@ scroll down.
         self.cut_short = False
         self._follow(result, self._add_rows(result.results))
         self._refresh_count()
-        if keep_row is not None:
-            # The row may be gone (trashed) or past the first page: then the cursor stays.
-            with contextlib.suppress(RowDoesNotExist):
-                table.move_cursor(row=table.get_row_index(keep_row))
+        # The row may be gone (trashed) or past the first page: then the cursor stays.
+        if keep_row is not None and table.has_row(keep_row):
+            table.move_cursor(row=table.get_row_index(keep_row))
 
     @work(exclusive=True, group="db-more")
     async def load_more(self) -> None:
@@ -307,13 +295,13 @@ scroll down.
     def _add_rows(self, pages: list[dict[str, Any]]) -> int:
         """Append the rows not shown yet; returns how many were new."""
         table = self.table
-        added = 0
+        rows: dict[str, list[str]] = {}
         for page in pages:
             key = str(page.get("id"))
-            if key in table.rows:
+            if key in rows or table.has_row(key):
                 continue
             props = page.get("properties") or {}
-            cells: list[Text] = []
+            cells: list[str] = []
             for prop in self.schema:
                 text = display(
                     props.get(prop.name), names=self.names, number_format=prop.number_format
@@ -323,11 +311,10 @@ scroll down.
                 if prop.type == "title":
                     icon = object_icon(page)
                     text = f"{icon} {text}" if icon else (text or "Untitled")
-                # Never a str cell: DataTable parses those as markup ("[/tmp]" raises).
-                cells.append(Text(text, no_wrap=True))
-            table.add_row(*cells, key=key)
-            self.row_count += 1
-            added += 1
+                cells.append(text)  # shown as it is, never as markup
+            rows[key] = cells
+        added = table.add_rows(rows.items())
+        self.row_count += added
         return added
 
     def _refresh_count(self) -> None:
@@ -369,8 +356,8 @@ scroll down.
 
     # ---- paging ----------------------------------------------------------------------
 
-    @on(DataTable.RowHighlighted, "#db-rows")
-    def _near_end(self, event: DataTable.RowHighlighted) -> None:
+    @on(RowsTable.RowHighlighted, "#db-rows")
+    def _near_end(self, event: RowsTable.RowHighlighted) -> None:
         if (
             self.has_more
             and not self.loading_more
@@ -378,10 +365,9 @@ scroll down.
         ):
             self.load_more()
 
-    @on(DataTable.RowSelected, "#db-rows")
-    def _open_row(self, event: DataTable.RowSelected) -> None:
-        if event.row_key.value:
-            self.app.open_page(event.row_key.value)
+    @on(RowsTable.RowSelected, "#db-rows")
+    def _open_row(self, event: RowsTable.RowSelected) -> None:
+        self.app.open_page(event.row_key)
 
     # ---- actions ---------------------------------------------------------------------
 
