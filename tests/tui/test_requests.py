@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 from textual.command import CommandList
-from textual.widgets import DataTable
 
 from alloy_tui.alloy.errors import AlloyError
 from alloy_tui.alloy.requestlog import RequestRecord
@@ -15,6 +14,7 @@ from alloy_tui.sandbox.server import SandboxServer
 from alloy_tui.tui.app import AlloyApp
 from alloy_tui.tui.screens.connections import ConnectionsScreen
 from alloy_tui.tui.screens.requests import RequestsScreen, pretty_body, retries_text
+from alloy_tui.tui.widgets.rows_table import RowsTable
 from tests.tui.conftest import SIZE, build_app, settle, wait_until
 
 MISSING_PAGE = "0badc0de-0000-4000-8000-000000000000"
@@ -31,7 +31,7 @@ async def _open(app: AlloyApp, pilot: Any) -> RequestsScreen:
 
 
 def _calls(screen: RequestsScreen) -> list[str]:
-    table = screen.query_one("#requests-table", DataTable)
+    table = screen.query_one("#requests-table", RowsTable)
     return [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
 
 
@@ -39,7 +39,7 @@ async def test_ctrl_l_lists_every_call_and_follows_new_ones(sandbox: SandboxServ
     app = build_app(sandbox)
     async with app.run_test(size=SIZE) as pilot:
         screen = await _open(app, pilot)
-        table = screen.query_one("#requests-table", DataTable)
+        table = screen.query_one("#requests-table", RowsTable)
         logged = app.state.log.records()
         assert logged and table.row_count == len(logged)
         assert "/connectors/notion/credentials" in _calls(screen)[0]
@@ -72,7 +72,7 @@ async def test_the_key_never_appears_on_screen_in_details_or_in_curl(
         # A body that carries the key itself: it must be redacted in every place it shows.
         await app.state.notion.search(key, page_size=1)
         screen = await _open(app, pilot)
-        table = screen.query_one("#requests-table", DataTable)
+        table = screen.query_one("#requests-table", RowsTable)
         table.move_cursor(row=table.row_count - 1)
         await pilot.pause()
         details = screen.details_text()
@@ -98,7 +98,7 @@ async def test_errors_only_and_clear(sandbox: SandboxServer) -> None:
         with pytest.raises(AlloyError):
             await app.state.notion.get_page(MISSING_PAGE)
         screen = await _open(app, pilot)
-        table = screen.query_one("#requests-table", DataTable)
+        table = screen.query_one("#requests-table", RowsTable)
         everything = table.row_count
         assert everything >= 2
         await pilot.press("e")

@@ -16,11 +16,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Static
-from textual.widgets.data_table import RowDoesNotExist
+from textual.widgets import Static
 
 from alloy_tui.alloy.requestlog import RequestEvent, RequestRecord, to_curl
 from alloy_tui.tui.screens import AlloyScreen
+from alloy_tui.tui.widgets.rows_table import Cell, RowsTable
 
 MAX_ROWS = 500
 """Rows kept in the view (the request log itself is a ring buffer of the same size)."""
@@ -163,9 +163,7 @@ hidden everywhere: the API key, OAuth codes and tokens never appear.
         yield Static("Requests", classes="screen-title")
         yield Static("", id="requests-summary", classes="screen-hint", markup=False)
         yield Static("", id="requests-empty", classes="empty-state hidden", markup=False)
-        table: DataTable[str | Text] = DataTable(
-            id="requests-table", cursor_type="row", zebra_stripes=True
-        )
+        table = RowsTable(id="requests-table", zebra_stripes=True)
         for label, key, width in COLUMNS:
             table.add_column(label, key=key, width=width)
         yield table
@@ -185,8 +183,8 @@ hidden everywhere: the API key, OAuth codes and tokens never appear.
             self._unsubscribe = None
 
     @property
-    def table(self) -> DataTable[str | Text]:
-        return self.query_one("#requests-table", DataTable)
+    def table(self) -> RowsTable:
+        return self.query_one("#requests-table", RowsTable)
 
     # ---- rows ------------------------------------------------------------------------
 
@@ -208,10 +206,11 @@ hidden everywhere: the API key, OAuth codes and tokens never appear.
         self.show_record(self.highlighted())
         self._refresh_summary()
 
-    def _cells(self, record: RequestRecord) -> list[str | Text]:
+    def _cells(self, record: RequestRecord) -> list[Cell]:
+        """One row: plain text (paths and actions are shown as they are), the status coloured."""
         when = record.started_at.astimezone(self.tz).strftime("%H:%M:%S")
         connection = record.connection_id or ""
-        cells: list[str | Text] = [
+        return [
             str(record.id),
             when,
             record.method,
@@ -221,8 +220,6 @@ hidden everywhere: the API key, OAuth codes and tokens never appear.
             latency_text(record),
             retries_text(record),
         ]
-        # Paths and actions are data; a str cell would be parsed as markup.
-        return [Text(cell) if isinstance(cell, str) else cell for cell in cells]
 
     def _add_row(self, record: RequestRecord) -> None:
         table = self.table
@@ -261,14 +258,8 @@ hidden everywhere: the API key, OAuth codes and tokens never appear.
         self._refresh_summary()
 
     def highlighted(self) -> RequestRecord | None:
-        table = self.table
-        if table.row_count == 0:
-            return None
-        try:
-            row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        except (KeyError, RowDoesNotExist):
-            return None
-        return self.records.get(int(row_key.value)) if row_key.value else None
+        key = self.table.cursor_key
+        return self.records.get(int(key)) if key is not None else None
 
     def _refresh_summary(self) -> None:
         log = self.app.state.log
@@ -299,13 +290,13 @@ hidden everywhere: the API key, OAuth codes and tokens never appear.
 
     # ---- details ---------------------------------------------------------------------
 
-    @on(DataTable.RowHighlighted, "#requests-table")
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(RowsTable.RowHighlighted, "#requests-table")
+    def _highlighted(self, event: RowsTable.RowHighlighted) -> None:
         event.stop()
         self.show_record(self.highlighted())
 
-    @on(DataTable.RowSelected, "#requests-table")
-    def _selected(self, event: DataTable.RowSelected) -> None:
+    @on(RowsTable.RowSelected, "#requests-table")
+    def _selected(self, event: RowsTable.RowSelected) -> None:
         event.stop()
         self.action_details()
 

@@ -605,7 +605,7 @@ class RowsTable(ScrollView, can_focus=True):
             cell = cells[position] if position < len(cells) else ""
             inner = column.inner_width
             text = _fitted(console, cell, inner, _overflow(cell, column))
-            line = [Segment(padding), *text.render(console, end="")]
+            line = [Segment(padding), *_segments(console, text)]
             line.append(Segment(" " * (inner - text.cell_len) + padding))
             cell_style = pre + meta({"row": row, "column": position})
             segments.extend(Segment.apply_style(line, cell_style, post))
@@ -626,6 +626,13 @@ def _fitted(console: Console, cell: Cell, width: int, overflow: Overflow) -> Tex
     if text.cell_len > width:
         text.truncate(width)
     return text
+
+
+def _segments(console: Console, text: Text) -> list[Segment]:
+    """The text's segments with its own style too (Text.render applies it through spans only)."""
+    if text.style and not text.spans:
+        return [Segment(text.plain, console.get_style(text.style))]
+    return list(text.render(console, end=""))
 
 
 def _overflow(cell: Cell, column: Column) -> Overflow:
