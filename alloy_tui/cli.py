@@ -1,26 +1,27 @@
-"""The `alloy-tui` command: global settings flags, `sandbox`, `connect` and `connections`."""
+"""The `alloy-tui` command: global settings flags, `sandbox`, `connect`, and the shell commands
+(`connections`, `search`, `page`, `db`, `actions`, `call`: alloy_tui/commands/)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
-import json
 import os
 import sys
-import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, TextIO
+from typing import TYPE_CHECKING, Any, Final
 
 from alloy_tui import __version__
 from alloy_tui.alloy.errors import AlloyError
+from alloy_tui.commands import parsers
+from alloy_tui.commands.common import CommandError, exit_code_for
+from alloy_tui.commands.output import safe as _safe
 from alloy_tui.config import ConfigError, Settings, load_settings, save_active_connection
 
 if TYPE_CHECKING:
     from alloy_tui.alloy.client import AlloyClient, ClientOptions
     from alloy_tui.alloy.connect import ConnectEvent
-    from alloy_tui.alloy.models import Connection
     from alloy_tui.sandbox.server import SandboxServer
 
 EXIT_OK: Final = 0
@@ -118,7 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     connections.add_argument(
         "--connector", default=None, help="only this connector's connections (e.g. notion)"
     )
+    parsers.add_connection_options(connections)
     _add_global_options(connections, in_subcommand=True)
+    parsers.add_commands(commands, lambda sub: _add_global_options(sub, in_subcommand=True))
     return parser
 
 
@@ -203,23 +206,23 @@ def _run(parser: argparse.ArgumentParser, ns: argparse.Namespace) -> int:
                     deadline=ns.timeout,
                 ),
             )
-        if ns.command == "connections":
-            return _with_client(
-                settings,
-                lambda client: _connections(
-                    client, settings, as_json=ns.json, connector=ns.connector
-                ),
-            )
+        if ns.command == "connections" or ns.command in parsers.COMMANDS:
+            from alloy_tui.commands.dispatch import run
+
+            return _with_client(settings, lambda client: run(ns, settings, client))
         parser.error(f"unknown command {ns.command}")
     except _UsageError as error:
         print(f"error: {error}", file=err)
+        return EXIT_USAGE
+    except CommandError as error:
+        _print_error(error.sentence, error.remedy)
         return EXIT_USAGE
     except ConfigError as error:  # the config file turned unreadable when it was saved to
         _print_error(error.sentence, error.remedy)
         return EXIT_USAGE
     except AlloyError as error:
         _print_error(error.sentence, error.remedy)
-        return EXIT_ERROR
+        return exit_code_for(error)
     finally:
         if server is not None:
             server.stop()
@@ -305,17 +308,6 @@ def _with_client(settings: Settings, command: Callable[[AlloyClient], Any]) -> i
     return asyncio.run(run())
 
 
-_BIDI_CONTROLS: Final = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def _safe(text: object) -> str:
-    """Server-provided text with control characters (ANSI escapes, CR, bidi overrides) made
-    harmless before it reaches the terminal."""
-    return "".join(
-        "?" if unicodedata.category(ch) == "Cc" or ch in _BIDI_CONTROLS else ch for ch in str(text)
-    )
-
-
 async def _connect(
     client: AlloyClient,
     settings: Settings,
@@ -372,58 +364,6 @@ async def _connect(
 def _clock(seconds: float | None) -> str:
     whole = max(0, round(seconds or 0))
     return f"{whole // 60}:{whole % 60:02d}"
-
-
-def _active_id(settings: Settings) -> str | None:
-    return settings.connection_id
-
-
-def _connection_json(connection: Connection, active: bool) -> dict[str, Any]:
-    return {
-        "id": connection.id,
-        "name": connection.name,
-        "connector_id": connection.connector_id,
-        "type": connection.type,
-        "created_at": connection.created_at.isoformat() if connection.created_at else None,
-        "workspace_name": connection.workspace_name,
-        "active": active,
-    }
-
-
-async def _connections(
-    client: AlloyClient, settings: Settings, *, as_json: bool, connector: str | None
-) -> int:
-    connections = await client.list_connections(connector)
-    active = _active_id(settings)
-    connections.sort(key=lambda c: (c.created_at.timestamp() if c.created_at else 0.0, c.id))
-    out: TextIO = sys.stdout
-    if as_json:
-        rows = [_connection_json(c, c.id == active) for c in connections]
-        print(json.dumps(rows, indent=2, ensure_ascii=False), file=out)
-        return EXIT_OK
-    if not connections:
-        print("No connections yet: run `alloy-tui connect notion`.", file=out)
-        return EXIT_OK
-    header = ("", "ID", "NAME", "CONNECTOR", "CREATED", "WORKSPACE")
-    table = [header] + [
-        (
-            "*" if c.id == active else "",
-            _safe(c.id),
-            _safe(c.name),
-            _safe(c.connector_id),
-            c.created_at.strftime("%Y-%m-%d %H:%M") if c.created_at else "-",
-            _safe(c.workspace_name or "-"),
-        )
-        for c in connections
-    ]
-    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    for row in table:
-        print(
-            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip(), file=out
-        )
-    if active and all(c.id != active for c in connections):
-        print(f"\nThe active connection {_safe(active)} is not in this list.", file=out)
-    return EXIT_OK
 
 
 __all__ = ["build_parser", "main", "start_sandbox"]

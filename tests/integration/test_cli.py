@@ -208,13 +208,13 @@ def test_no_user_id_exits_2(
     assert "ALLOY_USER_ID" in capsys.readouterr().err
 
 
-def test_a_rejected_key_is_error_and_remedy_exit_1(
+def test_a_rejected_key_is_error_and_remedy_exit_3(
     sandbox: SandboxServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     key = "sk_wrong_key_that_must_not_be_printed"
     monkeypatch.setenv("ALLOY_BASE_URL", sandbox.base_url)
     monkeypatch.setenv("ALLOY_USER_ID", sandbox.config.user_id)
-    assert cli.main(["connections", "--api-key", key]) == 1
+    assert cli.main(["connections", "--api-key", key]) == 3  # authentication
     err = capsys.readouterr().err
     lines = err.splitlines()
     assert lines[0].startswith("error: ") and len(lines) == 2
@@ -222,7 +222,7 @@ def test_a_rejected_key_is_error_and_remedy_exit_1(
     assert key not in err and "Traceback" not in err
 
 
-def test_an_unreachable_base_url_is_error_exit_1(
+def test_an_unreachable_base_url_is_error_exit_6(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ALLOY_API_KEY", "sk_whatever")
@@ -230,7 +230,7 @@ def test_an_unreachable_base_url_is_error_exit_1(
     # One attempt: the retry backoff is the client's business, tested there.
     monkeypatch.setattr(cli, "client_options", lambda: ClientOptions(max_attempts=1))
     url = f"http://127.0.0.1:{free_port()}"
-    assert cli.main(["connections", "--base-url", url]) == 1
+    assert cli.main(["connections", "--base-url", url]) == 6  # network
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "Traceback" not in err
 
