@@ -18,6 +18,7 @@ from alloy_tui.notion.models import (
     PropertySchema,
     database_title,
     page_title,
+    parent_of,
     parse_time,
     schema_from_database,
 )
@@ -33,6 +34,41 @@ class Destination:
 
     schema: list[PropertySchema]
     label: str
+
+
+@dataclass(frozen=True)
+class DatabaseChoice:
+    """A database picked as a new page's place: its data sources decide the create's parent."""
+
+    database_id: str
+    title: str
+    sources: list[tuple[str, str]]
+    """(id, name) of its data sources; [] when the connector answers in 2022-06-28 only."""
+    schema_on_sources: bool
+    """It answered in 2025-09-03's shape (no `properties`): the schema is on its source."""
+
+    @property
+    def needs_source(self) -> bool:
+        """Several data sources: the user must say which one the page goes into."""
+        return len(self.sources) > 1
+
+    def parent(self, data_source_id: str | None = None) -> dict[str, Any]:
+        """The create request's parent: the chosen data source; the only one when the database
+        answered in 2025-09-03; the database itself for a single-source 2022-06-28 answer."""
+        if data_source_id is None:
+            if self.needs_source:
+                raise ValueError(f"{self.title} has several data sources: choose one.")
+            if not (self.sources and self.schema_on_sources):
+                return {"type": "database_id", "database_id": self.database_id}
+            data_source_id = self.sources[0][0]
+        if data_source_id not in dict(self.sources):
+            raise ValueError(f"{data_source_id} is not a data source of {self.title}.")
+        return {"type": "data_source_id", "data_source_id": data_source_id}
+
+    def source_label(self, data_source_id: str) -> str:
+        """'Bugs · Roadmap': a data source is named with its database."""
+        name = dict(self.sources).get(data_source_id) or "Untitled"
+        return f"{name} · {self.title}"
 
 
 @dataclass(frozen=True)
@@ -59,19 +95,40 @@ class NewPage:
         self.notion = notion
         self.now = now
         self.schema: list[PropertySchema] = [PAGE_TITLE_SCHEMA]
+        self.source_database: str | None = None
+        """The database of the data source the page goes into (found again after a lost
+        answer by a search that may name the database as the parent)."""
+        self._database: dict[str, Any] | None = None
+
+    async def database(self, database_id: str) -> DatabaseChoice:
+        """What a picked database holds: its title and data sources (read in 2025-09-03 when
+        its answer has none). AlloyError when it cannot be read."""
+        database = await self.notion.get_database(database_id)
+        sources = await self.notion.database_sources(database)
+        self._database = database
+        return DatabaseChoice(
+            database_id=str(database["id"]),
+            title=database_title(database),
+            sources=sources,
+            schema_on_sources="properties" not in database,
+        )
 
     async def destination(self, ref: ParentRef, label: str = "") -> Destination:
-        """Read what the parent says about the new page: a database's writable properties, a
-        page's title for the header. AlloyError when a database cannot be read."""
+        """Read what the parent says about the new page: a database's (or data source's)
+        writable properties, a page's title for the header. AlloyError when it cannot be read."""
         schema = [PAGE_TITLE_SCHEMA]
+        self.source_database = None
         if ref.kind == "database_id" and ref.id:
-            database = await self.notion.get_database(ref.id)
+            database = self._database
+            if database is None or str(database.get("id")) != ref.id:
+                database = await self.notion.get_database(ref.id)
             label = label or database_title(database)
             schema = [p for p in schema_from_database(database) if p.writable]
         elif ref.kind == "data_source_id" and ref.id:
             source = await self.notion.get_data_source(ref.id)
             label = label or database_title(source)
             schema = [p for p in schema_from_database(source) if p.writable]
+            self.source_database = parent_of(source).id
         elif ref.kind == "page_id" and ref.id and not label:
             try:
                 label = page_title(await self.notion.get_page(ref.id))
@@ -112,7 +169,7 @@ class NewPage:
         for page in found.results:
             if (
                 page_title(page, default="") == title
-                and same_parent(page.get("parent") or {}, parent)
+                and self._same_parent(page.get("parent") or {}, parent)
                 and (created := _created_at(page)) is not None
                 and created >= since
             ):
@@ -121,6 +178,18 @@ class NewPage:
             f"{error.sentence} Notion did not create the page.",
             remedy="Press Ctrl+S to send it again.",
         ) from error
+
+    def _same_parent(self, found: Mapping[str, Any], sent: Mapping[str, Any]) -> bool:
+        """same_parent, and a row sent to a data source that a 2022-06-28 answer shows under
+        the source's database."""
+        if same_parent(found, sent):
+            return True
+        return (
+            "data_source_id" in sent
+            and found.get("type") == "database_id"
+            and self.source_database is not None
+            and same_parent(found, {"database_id": self.source_database})
+        )
 
 
 def same_parent(found: Mapping[str, Any], sent: Mapping[str, Any]) -> bool:
@@ -145,6 +214,7 @@ __all__ = [
     "PAGE_TITLE_SCHEMA",
     "CreateUncertain",
     "Created",
+    "DatabaseChoice",
     "Destination",
     "NewPage",
     "same_parent",

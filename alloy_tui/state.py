@@ -195,21 +195,32 @@ class AppState:
         return self._titles.get(key) if key else None
 
     async def page_titles(
-        self, page_ids: Sequence[str], *, database_id: str | None = None, max_reads: int = 20
+        self,
+        page_ids: Sequence[str],
+        *,
+        database_id: str | None = None,
+        data_source_id: str | None = None,
+        max_reads: int = 20,
     ) -> dict[str, str]:
         """Titles of linked pages (a relation's), with as few requests as the rate limit wants.
 
-        Known titles come from the cache; when the pages are rows of one database, a query of it
-        (100 rows a request, at most 5) finds the rest; pages still unknown are read one by one,
-        at most `max_reads` of them. A page that cannot be read keeps its short id.
+        Known titles come from the cache; when the pages are rows of one data source (or else
+        one database), a query of it (100 rows a request, at most 5) finds the rest; pages
+        still unknown are read one by one, at most `max_reads` of them. A page that cannot be
+        read keeps its short id.
         """
         wanted = list(dict.fromkeys(page_ids))
         titles = {i: self._titles[f"page:{i}"] for i in wanted if f"page:{i}" in self._titles}
         missing = [i for i in wanted if i not in titles]
-        if missing and database_id and len(missing) > 1:
+        if missing and (data_source_id or database_id) and len(missing) > 1:
             remaining = set(missing)
             pages = 0
-            async for result_page in self.notion.iter_query(database_id, page_size=100):
+            rows = (
+                self.notion.iter_query_data_source(data_source_id, page_size=100)
+                if data_source_id
+                else self.notion.iter_query(str(database_id), page_size=100)
+            )
+            async for result_page in rows:
                 for row in result_page.results:
                     self.remember_title(row)
                     row_id = row.get("id")

@@ -142,6 +142,13 @@ def data_sources_of(database: Mapping[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
+def _same_id(found: Any, wanted: Any) -> bool:
+    """Two Notion ids, in any dash form, are the same (False when either is missing)."""
+    if not isinstance(found, str) or not isinstance(wanted, str) or not found or not wanted:
+        return False
+    return found.replace("-", "").lower() == wanted.replace("-", "").lower()
+
+
 def _paging(start_cursor: str | None, page_size: int | None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if start_cursor:
@@ -420,6 +427,46 @@ class NotionAPI:
             value = parent.get("data_source_id")
             return str(value) if value else None
         return None
+
+    async def query_relation_target(
+        self, config: Mapping[str, Any], title: str = "", *, page_size: int | None = None
+    ) -> ResultPage | None:
+        """The pages a relation can link, whose title contains `title` ('' = the first ones).
+
+        The relation's config names its target: `data_source_id` (2025-09-03, queried as a
+        data source) or else `database_id` (2022-06-28, queried as a database). None when it
+        names neither: the caller decides where else to look."""
+        # A title property's id is always "title", so no schema read is needed for the filter.
+        condition = {"property": "title", "title": {"contains": title}} if title else None
+        source = config.get("data_source_id")
+        if isinstance(source, str) and source:
+            return await self.query_data_source(source, filter=condition, page_size=page_size)
+        database = config.get("database_id")
+        if isinstance(database, str) and database:
+            return await self.query_database(database, filter=condition, page_size=page_size)
+        return None
+
+    async def relation_target_page(
+        self, config: Mapping[str, Any], page_id: str
+    ) -> tuple[dict[str, Any], bool]:
+        """A page (a pasted link) and whether the relation whose config this is can link it:
+        a row of its data source (the page read in 2025-09-03, whose parent names the source)
+        or of its database; any page when the config names neither."""
+        source = config.get("data_source_id")
+        answer = await self._run(
+            RETRIEVE_PAGE,
+            path_params={"page_id": notion_id(page_id)},
+            version=DATA_SOURCES_VERSION if source else None,
+        )
+        page = self._object(answer, RETRIEVE_PAGE, "page")
+        parent = page.get("parent")
+        parent = parent if isinstance(parent, Mapping) else {}
+        if source:
+            return page, _same_id(parent.get("data_source_id"), source)
+        database = config.get("database_id")
+        if database:
+            return page, _same_id(parent.get("database_id"), database)
+        return page, True
 
     async def query_database(
         self,

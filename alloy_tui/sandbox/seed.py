@@ -760,6 +760,17 @@ def _roadmap(b: _Builder, engineering: str) -> None:
             ("Owner", "people", {}),
             ("Target", "date", {}),
             ("Votes", "number", {"format": "number"}),
+            (
+                "Fixes",
+                "relation",
+                {
+                    # A relation to one data source of a database with several (2025-09-03).
+                    "database_id": roadmap_db,
+                    "data_source_id": seed_id("data_source", "roadmap:bugs"),
+                    "type": "single_property",
+                    "single_property": {},
+                },
+            ),
         ],
     )
     bugs_schema = _schema(
@@ -823,6 +834,8 @@ def _roadmap(b: _Builder, engineering: str) -> None:
                 "time_zone": None,
             },
             features_schema["Votes"]["id"]: votes,
+            # The shipped data-source feature fixed the crash on untitled pages.
+            features_schema["Fixes"]["id"]: [seed_id("page", "roadmap:bug:1")] if i == 2 else [],
         }
         b.add_object(
             seed_id("page", f"roadmap:feature:{i}"),

@@ -20,9 +20,8 @@ from alloy_tui.tui.modals.filter_builder import (
     FilterBuilderModal,
     FilterSpec,
     RelationOperand,
-    relation_search,
 )
-from alloy_tui.tui.modals.picker import PickerModal
+from alloy_tui.tui.modals.picker import PickerModal, search_related
 from alloy_tui.tui.screens.database import DatabaseScreen
 from alloy_tui.tui.widgets.properties import NEW_OPTION, STATUS_CANNOT_CREATE, PropertyField
 from alloy_tui.tui.widgets.status_bar import SPINNER, wait_text
@@ -278,8 +277,9 @@ async def test_relation_search_finds_a_pasted_link(sandbox: SandboxServer) -> No
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
         projects = await find_database(app, "Projects")
-        search = relation_search(app.state.notion, str(projects["id"]))
+        tasks = PropertySchema("Tasks", "t", "relation", {"database_id": str(projects["id"])})
+        search = search_related(app.state.notion, tasks)
         (first, *_) = await search("OAuth")
         assert first.label.endswith("OAuth hardening")
         link = f"https://www.notion.so/acme/OAuth-hardening-{first.id.replace('-', '')}"
-        assert [(i.id, i.label) for i in await search(link)] == [(first.id, "OAuth hardening")]
+        assert [(i.id, i.label) for i in await search(link)] == [(first.id, first.label)]

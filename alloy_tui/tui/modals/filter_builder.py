@@ -19,15 +19,9 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from alloy_tui.alloy.errors import AlloyError
 from alloy_tui.notion.filters import CONDITIONS, TIMESTAMP_FILTERS, conditions_for, operand_for
-from alloy_tui.notion.ids import id_from_text, normalize_id
-from alloy_tui.notion.models import PropertySchema, object_title
-from alloy_tui.tui.modals.picker import (
-    PickerModal,
-    PickItem,
-    SearchFunction,
-    search_database,
-    search_workspace,
-)
+from alloy_tui.notion.ids import normalize_id
+from alloy_tui.notion.models import PropertySchema
+from alloy_tui.tui.modals.picker import PickerModal, PickItem, search_related
 from alloy_tui.tui.widgets.properties import user_choices
 
 Combinator = Literal["and", "or"]
@@ -152,25 +146,9 @@ def filterable(schema: Sequence[PropertySchema]) -> list[PropertySchema]:
     return [p for p in schema if p.type in CONDITIONS]
 
 
-def relation_search(notion: Any, database_id: str | None) -> SearchFunction:
-    """Pages a relation condition can name: the related database's rows by title (or, when
-    the schema does not say which database, every page); a pasted link or id is looked up."""
-    titles = (
-        search_database(notion, database_id) if database_id else search_workspace(notion, "page")
-    )
-
-    async def search(query: str) -> list[PickItem]:
-        pasted = id_from_text(query) if query else None
-        if pasted is not None:
-            page = await notion.get_page(pasted)
-            return [PickItem(str(page["id"]), object_title(page) or "Untitled")]
-        return list(await titles(query))
-
-    return search
-
-
 class RelationOperand(Button):
-    """A relation condition's page: pressing it searches the related database for one."""
+    """A relation condition's page: pressing it searches the related data source (or
+    database) for one."""
 
     NONE = "Choose a page…"
 
@@ -179,7 +157,7 @@ class RelationOperand(Button):
             # A page's title: a str label would be parsed as markup.
             Text(label or (page_id[:8] if page_id else self.NONE)),
             classes="operand operand-select relation-operand",
-            tooltip="Search the related database for the page",
+            tooltip="Search the pages this relation links to",
         )
         self.prop = prop
         self.page_id = page_id
@@ -212,7 +190,7 @@ class RelationOperand(Button):
         app.push_screen(
             PickerModal(
                 f"{self.prop.name}: which page?",
-                relation_search(notion, self.prop.related_database_id),
+                search_related(notion, self.prop),
                 placeholder="Type a title, or paste a page link or id",
             ),
             picked,

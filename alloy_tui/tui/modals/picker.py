@@ -17,8 +17,15 @@ from textual.widgets import Button, Footer, Input, Label, OptionList, SelectionL
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
-from alloy_tui.alloy.errors import AlloyError
-from alloy_tui.notion.models import is_trashed, object_icon, object_title, title_property_name
+from alloy_tui.alloy.errors import AlloyError, ValidationError
+from alloy_tui.notion.ids import id_from_text
+from alloy_tui.notion.models import (
+    PropertySchema,
+    database_title,
+    is_trashed,
+    object_icon,
+    object_title,
+)
 
 if TYPE_CHECKING:
     from alloy_tui.alloy.notion_api import NotionAPI
@@ -30,6 +37,8 @@ DEBOUNCE_SECONDS = 0.25
 class PickItem:
     id: str
     label: str
+    kind: str = ""
+    """What the item is, when it is a Notion object: "page", "database", "data_source"."""
 
 
 SearchFunction = Callable[[str], Awaitable[Sequence[PickItem]]]
@@ -130,6 +139,8 @@ type.
             results.add_options(
                 [Selection(Text(i.label), i.id, i.id in self.chosen) for i in shown]
             )
+            if shown:
+                results.highlighted = 0  # Down then Space toggles the first one
         else:
             options = self.query_one("#picker-results", OptionList)
             options.clear_options()
@@ -182,12 +193,14 @@ PICK_PAGE_SIZE = 25
 
 def _item(obj: Mapping[str, Any]) -> PickItem:
     icon = object_icon(obj)
-    title = object_title(obj)
-    return PickItem(str(obj["id"]), f"{icon} {title}" if icon else title)
+    # A data source (2025-09-03 search) is titled like a database, not by a title property.
+    title = database_title(obj) if obj.get("object") == "data_source" else object_title(obj)
+    return PickItem(str(obj["id"]), f"{icon} {title}" if icon else title, str(obj.get("object")))
 
 
 def search_workspace(notion: NotionAPI, kind: Literal["page", "database"]) -> SearchFunction:
-    """Pages or databases of the workspace whose title contains the query (Notion's search)."""
+    """Pages or databases of the workspace whose title contains the query (Notion's search).
+    A 2025-09-03 search finds databases as their data sources (items of kind "data_source")."""
 
     async def search(query: str) -> list[PickItem]:
         found = await notion.search(query, filter_object=kind, page_size=PICK_PAGE_SIZE)
@@ -196,15 +209,38 @@ def search_workspace(notion: NotionAPI, kind: Literal["page", "database"]) -> Se
     return search
 
 
-def search_database(notion: NotionAPI, database_id: str) -> SearchFunction:
-    """Rows of one database whose title contains the query (a relation's candidates)."""
-    title_name: list[str] = []
+def search_items(items: Sequence[PickItem]) -> SearchFunction:
+    """A fixed list (a database's data sources), filtered by the query as the user types."""
+    listed = list(items)
 
     async def search(query: str) -> list[PickItem]:
-        if not title_name:
-            title_name.append(title_property_name(await notion.get_database(database_id)))
-        condition = {"property": title_name[0], "title": {"contains": query}} if query else None
-        found = await notion.query_database(database_id, filter=condition, page_size=PICK_PAGE_SIZE)
-        return [_item(obj) for obj in found.results]
+        wanted = query.casefold()
+        return [item for item in listed if wanted in item.label.casefold()]
+
+    return search
+
+
+def search_related(notion: NotionAPI, prop: PropertySchema) -> SearchFunction:
+    """The pages a relation property can link: rows of the data source (or database) its
+    config names, by title; every page of the workspace only when the config names nothing.
+    A pasted link or id is looked up, and refused when it is not one of those rows."""
+    workspace = search_workspace(notion, "page")
+    target = prop.config
+
+    async def search(query: str) -> list[PickItem]:
+        pasted = id_from_text(query) if query else None
+        if pasted is not None:
+            page, linkable = await notion.relation_target_page(target, pasted)
+            if not linkable:
+                raise ValidationError(
+                    f"“{object_title(page)}” is not a page {prop.name} can link.",
+                    remedy="Type part of a title to list the pages it can link.",
+                    field=prop.name,
+                )
+            return [_item(page)]
+        found = await notion.query_relation_target(target, query, page_size=PICK_PAGE_SIZE)
+        if found is None:
+            return list(await workspace(query))
+        return [_item(obj) for obj in found.results if not is_trashed(obj)]
 
     return search

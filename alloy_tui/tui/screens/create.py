@@ -24,7 +24,13 @@ from alloy_tui.notion.models import (
     parent_from_request,
 )
 from alloy_tui.tui.modals.confirm import ConfirmModal
-from alloy_tui.tui.modals.picker import PickerModal, PickItem, search_workspace
+from alloy_tui.tui.modals.picker import (
+    PickerModal,
+    PickItem,
+    search_items,
+    search_related,
+    search_workspace,
+)
 from alloy_tui.tui.screens import AlloyScreen, stop_loading
 from alloy_tui.tui.screens.page import PageScreen
 from alloy_tui.tui.widgets.properties import PropertyField, PropertyForm, user_choices
@@ -37,7 +43,8 @@ class CreatePageScreen(AlloyScreen[None]):
 ## New page
 
 1. Choose where it goes: the **workspace**, **under a page** or **in a database**
-   (a search opens to pick the page or database).
+   (a search opens to pick the page or database; a database with several data sources
+   then asks which one gets the page).
 2. Type the title; a database row also gets the database's writable properties.
 3. **Ctrl+S** creates the page (sent once) and opens it.
 
@@ -91,6 +98,9 @@ If Notion refuses a value, the field says why and nothing you typed is lost.
         if button_id:
             with self.prevent(RadioSet.Changed):
                 self.query_one(f"#{button_id}", RadioButton).value = True
+        if self.parent_ref.kind == "database_id" and self.parent_ref.id:
+            self.choose_source(self.parent_ref.id)  # a database may hold several sources
+            return
         self.prepare_form()
 
     # ---- where -------------------------------------------------------------------------
@@ -107,15 +117,21 @@ If Notion refuses a value, the field says why and nothing you typed is lost.
         if kind is None:
             kind = (
                 "database"
-                if (self.parent_ref and self.parent_ref.kind == "database_id")
+                if (self.parent_ref and self.parent_ref.kind in ("database_id", "data_source_id"))
                 else "page"
             )
         what: Any = "database" if kind == "database" else "page"
 
         def picked(items: list[PickItem] | None) -> None:
-            if items:
-                key = "database_id" if what == "database" else "page_id"
-                self._set_parent({"type": key, key: items[0].id}, items[0].label)
+            if not items:
+                return
+            item = items[0]
+            if what == "page":
+                self._set_parent({"type": "page_id", "page_id": item.id}, item.label)
+            elif item.kind == "data_source":  # a 2025-09-03 search names the source itself
+                self._set_parent({"type": "data_source_id", "data_source_id": item.id}, item.label)
+            else:
+                self.choose_source(item.id, item.label)
 
         self.app.push_screen(
             PickerModal(
@@ -125,6 +141,43 @@ If Notion refuses a value, the field says why and nothing you typed is lost.
                 search_workspace(self.app.state.notion, what),
             ),
             picked,
+        )
+
+    @work(exclusive=True, group="create-where")
+    async def choose_source(self, database_id: str, label: str = "") -> None:
+        """A database was picked: the page goes into its data source, asked for when it holds
+        several (Notion 2025-09-03), or into the database itself (2022-06-28, one source)."""
+        slot = self.query_one("#create-scroll")
+        slot.loading = True
+        try:
+            choice = await self.new_page.database(database_id)
+        except AlloyError as error:
+            self._show_error(error)
+            self.app.report_error(error, where="New page")
+            return
+        finally:
+            stop_loading(slot)
+        if not choice.needs_source:
+            self._set_parent(choice.parent(), label or choice.title)
+            return
+        items = [PickItem(ident, name or "Untitled") for ident, name in choice.sources]
+
+        def chosen(picked: list[PickItem] | None) -> None:
+            if picked:
+                source = picked[0].id
+                self._set_parent(choice.parent(source), choice.source_label(source))
+            elif self.parent_ref is not None and self.parent_ref.id == database_id:
+                # Opened on this database, no source chosen: it cannot take the page as it is.
+                self.parent_request = self.parent_ref = None
+                self._refresh_parent()
+
+        self.app.push_screen(
+            PickerModal(
+                f"{choice.title} has {len(items)} data sources: which one gets the page?",
+                search_items(items),
+                placeholder="Type to filter by name",
+            ),
+            chosen,
         )
 
     def _set_parent(self, parent: dict[str, Any], label: str) -> None:
@@ -147,6 +200,10 @@ If Notion refuses a value, the field says why and nothing you typed is lost.
         self.query_one("#create", Button).disabled = ref is None
 
     # ---- the form ----------------------------------------------------------------------
+
+    @on(PropertyField.RelationRequested)
+    def _pick_relation(self, event: PropertyField.RelationRequested) -> None:
+        event.field.pick_relation(search_related(self.app.state.notion, event.field.schema))
 
     @property
     def form(self) -> PropertyForm | None:

@@ -42,7 +42,7 @@ from alloy_tui.notion.models import (
 from alloy_tui.tui.modals.confirm import ConfirmModal
 from alloy_tui.tui.modals.conflict import ConflictModal
 from alloy_tui.tui.modals.drafts import DraftsModal, draft_origin
-from alloy_tui.tui.modals.picker import PickerModal, PickItem, search_database, search_workspace
+from alloy_tui.tui.modals.picker import search_related
 from alloy_tui.tui.modals.plan_preview import PlanPreviewModal
 from alloy_tui.tui.screens import AlloyScreen, stop_loading
 from alloy_tui.tui.widgets.body_editor import BodyEditor
@@ -349,7 +349,9 @@ body below them, shown as Markdown.
                 continue
             try:
                 names = await state.page_titles(
-                    field.relation_ids, database_id=field.schema.related_database_id
+                    field.relation_ids,
+                    database_id=field.schema.related_database_id,
+                    data_source_id=field.schema.related_data_source_id,
                 )
             except AlloyError as error:
                 self.notify(
@@ -958,22 +960,7 @@ body below them, shown as Markdown.
 
     @on(PropertyField.RelationRequested)
     def _pick_relation(self, event: PropertyField.RelationRequested) -> None:
-        field = event.field
-        notion = self.app.state.notion
-        related = field.schema.related_database_id
-        search = search_database(notion, related) if related else search_workspace(notion, "page")
-        selected = [PickItem(i, field.name_of(i)) for i in field.relation_ids]
-
-        def picked(items: list[PickItem] | None) -> None:
-            if items is not None:
-                field.set_relation([i.id for i in items], {i.id: i.label for i in items})
-
-        self.app.push_screen(
-            PickerModal(
-                f"Link pages · {field.schema.name}", search, multiple=True, selected=selected
-            ),
-            picked,
-        )
+        event.field.pick_relation(search_related(self.app.state.notion, event.field.schema))
 
     # ---- navigation and actions ------------------------------------------------------
 

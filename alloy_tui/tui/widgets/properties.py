@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -24,6 +24,7 @@ from alloy_tui.notion.values import (
     empty_editor_value,
     parse_value,
 )
+from alloy_tui.tui.modals.picker import PickerModal, PickItem, SearchFunction
 from alloy_tui.tui.widgets.text_input import TextInput
 
 TYPE_LABELS: dict[str, str] = {
@@ -68,9 +69,6 @@ STATUS_CANNOT_CREATE = (
     "Notion's API cannot add a status option. Add it in Notion (the database's property "
     "settings), then reload the page with r to choose it here."
 )
-
-RelationPicker = Callable[["PropertyField"], Awaitable[None]]
-"""Called when the user asks to edit a relation; it updates the field with set_relation."""
 
 
 @dataclass(frozen=True)
@@ -141,7 +139,8 @@ class PropertyField(Vertical):
             return self.field
 
     class RelationRequested(Message):
-        """The user pressed the relation field's button: the screen opens a picker."""
+        """The user pressed the relation field's button: the screen, which knows the
+        connection, answers with `pick_relation` and the pages the relation can link."""
 
         def __init__(self, field: PropertyField) -> None:
             super().__init__()
@@ -370,6 +369,22 @@ class PropertyField(Vertical):
         if self.is_mounted:
             self.query_one(".relation-value", Static).update(self._relation_text())
         self._on_editor_changed()
+
+    def pick_relation(self, search: SearchFunction) -> None:
+        """Open the relation's picker over `search` (its linked pages ticked); what the user
+        confirms becomes the field's value."""
+        selected = [PickItem(i, self.name_of(i)) for i in self._relation_ids]
+
+        def picked(items: list[PickItem] | None) -> None:
+            if items is not None:
+                self.set_relation([i.id for i in items], {i.id: i.label for i in items})
+
+        self.app.push_screen(
+            PickerModal(
+                f"Link pages · {self.schema.name}", search, multiple=True, selected=selected
+            ),
+            picked,
+        )
 
     @property
     def relation_ids(self) -> list[str]:
