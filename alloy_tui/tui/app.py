@@ -61,13 +61,42 @@ class AlloyApp(App[None]):
     CSS_PATH = _css_paths()
     COMMANDS = App.COMMANDS | {_alloy_commands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        # Priority, so F1 also answers inside dialogs (a modal hides the app's other bindings).
+        # Priority, so F1 and ? also answer inside dialogs (a modal hides the app's other
+        # bindings); a focused text field still types its ? (Textual leaves out a binding
+        # whose key the focused widget consumes).
         Binding(
-            "f1",
+            "f1,question_mark",
             "help",
             "Help",
             id="app.help",
             tooltip="Help and keys for this screen",
+            priority=True,
+        ),
+        # Not priority: inside a text field q is a letter, and a dialog keeps its own keys.
+        Binding(
+            "q",
+            "back",
+            "Back",
+            show=False,
+            id="app.back",
+            tooltip="Back one screen (quits from the Connections screen)",
+        ),
+        Binding(
+            "ctrl+q",
+            "quit",
+            "Quit",
+            show=False,
+            id="app.quit",
+            tooltip="Quit (asks first if something is not saved)",
+            priority=True,
+        ),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "Palette",
+            show=False,
+            id="app.palette",
+            tooltip="Command palette: search, new page, connections, theme…",
             priority=True,
         ),
         Binding(
@@ -115,6 +144,7 @@ class AlloyApp(App[None]):
     def on_mount(self) -> None:
         if self.state.settings.keymap:
             self.set_keymap(dict(self.state.settings.keymap))
+            self._report_keymap_problems()
         self.state.log.subscribe(self._on_request)
         theme = self.state.settings.theme
         if theme and theme not in self.available_themes:
@@ -127,6 +157,21 @@ class AlloyApp(App[None]):
             # Warnings quote the config file and the environment: show them as written.
             self.notify(warning, severity="warning", markup=False)
         self.connections_signal.subscribe(self, self._offer_drafts_at_start)
+
+    def _report_keymap_problems(self) -> None:
+        """A `[keys]` remap that names no binding, or takes a key something else on the same
+        screen answers to, is said once at start (the remap silently losing is worse)."""
+        from alloy_tui.tui.keymap import keymap_problems
+
+        problems = keymap_problems(type(self), self.state.settings.keymap)
+        if problems:
+            self.notify(
+                "\n".join(problems),
+                title="Key remaps in config.toml",
+                severity="warning",
+                timeout=30,
+                markup=False,
+            )
 
     def _offer_drafts_at_start(self, change: ConnectionsChanged) -> None:
         """Once the connections are first listed, offer back the drafts a crash or quit left."""
@@ -476,31 +521,40 @@ class AlloyApp(App[None]):
         self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
 
     def action_help(self) -> None:
-        from alloy_tui.tui.modals.help import HelpModal, binding_rows
+        from alloy_tui.tui.modals.help import HelpModal, key_groups
 
         screen = self.screen
         if isinstance(screen, HelpModal):
             screen.dismiss(None)  # F1 again closes it
             return
-        keys = binding_rows(
-            screen.active_bindings,
-            {
-                key: self.get_key_display(entry.binding)
-                for key, entry in screen.active_bindings.items()
-            },
-        )
         title = (
             screen.title
             or getattr(screen, "title_text", None)
             or type(screen).__name__.removesuffix("Screen").removesuffix("Modal")
             or "alloy-tui"
         )
+        # The chain Textual answers keys from (keymap applied, keys a text field takes left
+        # out), not `active_bindings`, which keeps one binding per key: a table's own Enter
+        # would hide the screen's "Enter: use".
+        chain = [(node, [b for _, b in bindings]) for node, bindings in screen._modal_binding_chain]
+        groups = key_groups(chain, self.get_key_display, title)
         help_text = screen.HELP or (
             "The keys this dialog answers to are below; **Esc** closes it."
             if isinstance(screen, ModalScreen)
             else "The keys this screen answers to are below."
         )
-        self.push_screen(HelpModal(title, help_text, keys))
+        self.push_screen(HelpModal(title, help_text, groups))
+
+    async def action_back(self) -> None:
+        """q: what the screen's Esc does (back one screen, asking first if that loses edits);
+        on the first screen, quit."""
+        screen = self.screen
+        if len(self.screen_stack) <= 1:
+            await self.action_quit()
+        elif hasattr(screen, "action_back"):
+            await self.run_action("back", screen)
+        else:
+            self.pop_screen()
 
     # ---- errors ----------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from typing import Any
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Select
+from textual.widgets import Footer, Select
 
 from alloy_tui.sandbox.server import SandboxServer
 from alloy_tui.tui.modals.connect import ConnectModal
@@ -58,7 +58,7 @@ async def test_f1_in_a_dialog_explains_the_dialog_and_f1_closes_it(
         assert isinstance(help_modal, HelpModal)
         assert help_modal.help_title == "Filter rows"
         assert "Ctrl+A" in help_modal.help_markdown
-        described = {description for _, description in help_modal.keys}
+        described = {row.does for row in help_modal.rows}
         assert {"Apply this filter", "Add a condition", "Keep the old filter"} <= described
         # F1 again closes the help and leaves the dialog as it was.
         await pilot.press("f1")
@@ -91,7 +91,7 @@ async def test_f1_in_a_dialog_without_its_own_help_still_lists_its_keys(
         assert isinstance(app.screen, HelpModal)
         assert app.screen.help_title == "Bare"
         assert "Esc" in app.screen.help_markdown
-        assert "Throw away" in {description for _, description in app.screen.keys}
+        assert "Throw away" in {row.does for row in app.screen.rows}
 
 
 async def test_dialogs_show_their_own_keys_in_a_footer(sandbox: SandboxServer) -> None:
@@ -126,7 +126,7 @@ async def test_search_shows_every_column_at_80x24(sandbox: SandboxServer) -> Non
         screen = app.screen
         assert isinstance(screen, SearchScreen)
         await wait_until(pilot, lambda: screen.table.row_count > 0)
-        table = screen.query_one("#search-results", DataTable)
+        table = screen.table
         # "Last edited" was pushed past the right edge by a fixed 52-cell title.
         assert table.virtual_size.width <= table.scrollable_content_region.width
         # Growing the terminal gives the room back.

@@ -37,6 +37,8 @@ Everything the app reads or writes goes through the **active** connection (marke
   opens a browser where there is one, and waits for Notion to send you back.
 - **d** deletes the highlighted connection in Alloy (it asks first).
 - **/** or **s** searches the active workspace.
+- **j**/**k** move down and up, **g**/**G** to the first and the last connection.
+- **q** quits (from any other screen it goes back one screen); **?** or **F1** shows this help.
 """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -45,8 +47,10 @@ Everything the app reads or writes goes through the **active** connection (marke
         Binding("d", "delete", "Delete", id="connections.delete", tooltip="Delete the connection"),
         Binding("r", "refresh", "Refresh", id="connections.refresh", tooltip="List them again"),
         Binding("slash,s", "app.search", "Search", id="connections.search", tooltip="Search pages"),
-        Binding("j", "cursor_down", "Down", show=False, id="connections.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="connections.up"),
+        Binding("j", "cursor_down", "Down", show=False, id="connections.down", tooltip="Next one"),
+        Binding("k", "cursor_up", "Up", show=False, id="connections.up", tooltip="Previous one"),
+        Binding("g", "cursor_first", "First", show=False, id="connections.first", tooltip="First"),
+        Binding("G", "cursor_last", "Last", show=False, id="connections.last", tooltip="Last"),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -152,6 +156,12 @@ Everything the app reads or writes goes through the **active** connection (marke
 
     def action_cursor_up(self) -> None:
         self.table.action_cursor_up()
+
+    def action_cursor_first(self) -> None:
+        self.table.move_cursor(row=0, animate=False)
+
+    def action_cursor_last(self) -> None:
+        self.table.move_cursor(row=max(self.table.row_count - 1, 0), animate=False)
 
     def action_delete(self) -> None:
         connection_id = self.highlighted_id()
