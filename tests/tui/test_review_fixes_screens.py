@@ -85,7 +85,9 @@ async def test_search_titles_and_parents_show_markup_literally(sandbox: SandboxS
         await app.push_screen(search)
         await wait_until(
             pilot,
-            lambda: bool(search.query("#search-results")) and str(child["id"]) in search.table.rows,
+            lambda: (
+                bool(search.query("#search-results")) and search.table.has_row(str(child["id"]))
+            ),
         )
         await settle(pilot)
         text = screen_text(app)

@@ -7,20 +7,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
-from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.timer import Timer
-from textual.widgets import DataTable, Input, Label, Select, Static
-from textual.widgets.data_table import ColumnKey
+from textual.widgets import Input, Label, Select, Static
 
 from alloy_tui.alloy.errors import AlloyError, ConnectionNotFoundError
 from alloy_tui.alloy.models import ResultPage
 from alloy_tui.notion.models import object_icon, object_title, relative_time
 from alloy_tui.tui.messages import ConnectionsChanged
 from alloy_tui.tui.screens import AlloyScreen
+from alloy_tui.tui.widgets.rows_table import RowsTable
 
 FilterKind = Literal["all", "page", "database"]
 FILTERS: tuple[tuple[str, FilterKind], ...] = (
@@ -87,6 +86,7 @@ class SearchScreen(AlloyScreen[None]):
     sources) as a table."""
 
     TITLE = "Search"
+    CSS_PATH = "search.tcss"
     HELP = """\
 Search the titles of every page and database shared with the active connection.
 
@@ -149,14 +149,16 @@ page's ••• menu → Connections and add the integration.
         yield Label("", id="search-summary", markup=False)
         yield Static("", id="search-error", classes="error-state hidden", markup=False)
         yield Static("", id="search-empty", classes="empty-state hidden", markup=False)
-        table: DataTable[str | Text] = DataTable(
-            id="search-results", cursor_type="row", zebra_stripes=True
-        )
+        table = RowsTable(id="search-results", zebra_stripes=True)
         title_width, parent_width = fitted_widths(self.app.size.width)
-        table.add_column("Title", key="title", width=title_width)
-        table.add_column("Kind", key="kind", width=KIND_WIDTH)
-        table.add_column("Parent", key="parent", width=parent_width)
-        table.add_column("Last edited", key="edited", width=EDITED_WIDTH)
+        # Titles are data, shown as they are (never as markup), cut with an ellipsis.
+        for label, key, width in (
+            ("Title", "title", title_width),
+            ("Kind", "kind", KIND_WIDTH),
+            ("Parent", "parent", parent_width),
+            ("Last edited", "edited", EDITED_WIDTH),
+        ):
+            table.add_column(label, key=key, width=width, overflow="ellipsis")
         yield table
 
     @property
@@ -164,24 +166,15 @@ page's ••• menu → Connections and add the integration.
         return self.query_one("#search-input", Input)
 
     @property
-    def table(self) -> DataTable[str | Text]:
-        return self.query_one("#search-results", DataTable)
+    def table(self) -> RowsTable:
+        return self.query_one("#search-results", RowsTable)
 
     def on_resize(self, event: events.Resize) -> None:
         """Keep every column in view: a fixed 52-cell title pushed "Last edited" out of an
         80-column terminal."""
         title_width, parent_width = fitted_widths(event.size.width)
-        table = self.table
-        columns = table.columns
-        title, parent = columns[ColumnKey("title")], columns[ColumnKey("parent")]
-        if (title.width, parent.width) == (title_width, parent_width):
-            return
-        title.width, parent.width = title_width, parent_width
-        # DataTable has no public way to resize a column: drop its render caches and ask it
-        # to measure again, as its own add_column does.
-        table._clear_caches()
-        table._require_update_dimensions = True
-        table.refresh()
+        self.table.set_column_width("title", title_width)
+        self.table.set_column_width("parent", parent_width)
 
     def on_mount(self) -> None:
         self.app.connections_signal.subscribe(self, self._connection_changed)
@@ -297,6 +290,7 @@ page's ••• menu → Connections and add the integration.
                 results.objects[object_id] = obj
                 state.remember_title(obj)
                 new.append(obj)
+        rows: list[tuple[str, tuple[str, ...]]] = []
         for obj in new:
             parent = obj.get("parent")
             parent = parent if isinstance(parent, Mapping) else {}
@@ -306,7 +300,8 @@ page's ••• menu → Connections and add the integration.
                 self._pending_parents.setdefault(key, []).append(obj["id"])
                 self._parents_of[key] = parent
                 label = UNRESOLVED_PARENT
-            self.table.add_row(*_row_cells(obj, label, now), key=obj["id"])
+            rows.append((obj["id"], _row_cells(obj, label, now)))
+        self.table.add_rows(rows)
         # Titles of this page may name parents of rows already waiting.
         self._fill_known_parents()
         if self._pending_parents:
@@ -322,8 +317,8 @@ page's ••• menu → Connections and add the integration.
 
     def _set_parent_cells(self, row_ids: list[str], label: str) -> None:
         for row_id in row_ids:
-            if _has_row(self.table, row_id):
-                self.table.update_cell(row_id, "parent", _plain(label))
+            if self.table.has_row(row_id):
+                self.table.update_cell(row_id, "parent", label)
 
     @work(exclusive=True, group="search-parents")
     async def _resolve_parents(self) -> None:
@@ -401,17 +396,17 @@ page's ••• menu → Connections and add the integration.
 
     # ---- moving and opening ----------------------------------------------------------
 
-    @on(DataTable.RowHighlighted, "#search-results")
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(RowsTable.RowHighlighted, "#search-results")
+    def _highlighted(self, event: RowsTable.RowHighlighted) -> None:
         event.stop()
         self._maybe_load_more()
 
-    @on(DataTable.RowSelected, "#search-results")
-    def _selected(self, event: DataTable.RowSelected) -> None:
+    @on(RowsTable.RowSelected, "#search-results")
+    def _selected(self, event: RowsTable.RowSelected) -> None:
         event.stop()
-        object_id = event.row_key.value
+        object_id = event.row_key
         results = self._results
-        if object_id is None or results is None or object_id not in results.objects:
+        if results is None or object_id not in results.objects:
             return
         self.open_object(results.objects[object_id])
 
@@ -483,23 +478,9 @@ def fitted_widths(total: int) -> tuple[int, int]:
     return max(MIN_TITLE_WIDTH, spare - parent), parent
 
 
-def _has_row(table: DataTable[Any], row_id: str) -> bool:
-    try:
-        table.get_row_index(row_id)
-    except Exception:
-        return False
-    return True
-
-
 def _parent_key(parent: Mapping[str, Any]) -> str:
     kind = str(parent.get("type", ""))
     return f"{kind}:{parent.get(kind, '')}"
-
-
-def _plain(text: str) -> Text:
-    """A cell that shows `text` as it is: a plain str cell is parsed as Rich markup, so a
-    title like "Clean up [/tmp]" would raise and "[bold]" would vanish."""
-    return Text(text, overflow="ellipsis", no_wrap=True)
 
 
 KIND_LABELS = {"database": "database", "data_source": "data source", "page": "page"}
@@ -507,13 +488,13 @@ KIND_LABELS = {"database": "database", "data_source": "data source", "page": "pa
 their data sources)."""
 
 
-def _row_cells(obj: Mapping[str, Any], parent: str, now: datetime) -> tuple[Text, ...]:
+def _row_cells(obj: Mapping[str, Any], parent: str, now: datetime) -> tuple[str, ...]:
     kind = str(obj.get("object"))
     icon = object_icon(obj) or ("▤" if kind == "page" else "▦")
     title = object_title(obj)
     return (
-        _plain(f"{icon} {title}"),
-        _plain(KIND_LABELS.get(kind, "page")),
-        _plain(parent),
-        _plain(relative_time(obj.get("last_edited_time"), now)),
+        f"{icon} {title}",
+        KIND_LABELS.get(kind, "page"),
+        parent,
+        relative_time(obj.get("last_edited_time"), now),
     )
