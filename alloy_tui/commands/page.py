@@ -252,7 +252,7 @@ async def _parent_ref(notion: NotionAPI, parent_id: str) -> ParentRef:
     try:
         await notion.get_page(parent_id)
         return ParentRef("page_id", parent_id)
-    except NotSharedError as first:
+    except (NotSharedError, ValidationError) as first:  # Notion: "... is a database"
         not_a_page = first
     try:
         database = await notion.get_database(parent_id)
