@@ -4,7 +4,7 @@ produce (see markdown.py for the dialect)."""
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 from alloy_tui.notion.blocks import TEXT_BLOCK_TYPES
@@ -65,13 +65,28 @@ _ESCAPABLE: Final = frozenset(string.punctuation)
 """CommonMark's ASCII punctuation: what a backslash escapes."""
 
 
+_NOTES: dict[tuple[tuple[str, Any], ...], dict[str, Any]] = {}
+"""Annotations as given (their items) -> canonical annotations: a page holds a handful."""
+
+
 def _annotations(raw: Any) -> dict[str, Any]:
+    key = None
+    if type(raw) is dict:
+        try:
+            key = tuple(raw.items())
+            cached = _NOTES.get(key)
+        except TypeError:  # an unhashable value: not cached
+            key = cached = None
+        if cached is not None:
+            return cached.copy()
     notes = dict(DEFAULT_ANNOTATIONS)
     if isinstance(raw, Mapping):
         for name in ("bold", "italic", "strikethrough", "underline", "code"):
             notes[name] = bool(raw.get(name, False))
         color = raw.get("color", "default")
         notes["color"] = color if color in _COLOR_SET else "default"
+    if key is not None and len(_NOTES) < 4096:
+        _NOTES[key] = notes.copy()
     return notes
 
 
@@ -125,15 +140,19 @@ def canonical_item(item: Mapping[str, Any]) -> dict[str, Any] | None:
         content = shown
     else:
         text = item.get("text") or {}
-        content = str(text.get("content", item.get("plain_text", "")))
+        given = text.get("content")
+        content = (
+            given if type(given) is str else str(text.get("content", item.get("plain_text", "")))
+        )
         link = text.get("link")
         url = None
-        if isinstance(link, Mapping) and link.get("url"):
+        if link is not None and isinstance(link, Mapping) and link.get("url"):
             url = _absolute(str(link["url"]))
-    # Markdown cannot carry CR (it becomes LF) or NUL; Notion does not keep them either.
-    content = content.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "\ufffd")
     if not content:
         return None
+    if "\r" in content or "\x00" in content:
+        # Markdown cannot carry CR (it becomes LF) or NUL; Notion does not keep them either.
+        content = content.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "\ufffd")
     return {
         "type": "text",
         "text": {"content": content, "link": {"url": url} if url else None},
@@ -141,25 +160,33 @@ def canonical_item(item: Mapping[str, Any]) -> dict[str, Any] | None:
     }
 
 
-def _item_key(item: Mapping[str, Any]) -> Any:
-    if item["type"] != "text":
-        return None
-    link = item["text"]["link"]
-    return (link["url"] if link else None, tuple(sorted(item["annotations"].items())))
-
-
 def canonical_rich_text(items: Sequence[Mapping[str, Any]] | None) -> list[dict[str, Any]]:
     """Rich text joined where adjacent text items share annotations and link, then split at
     Notion's 2000 UTF-16 unit limit: the one form both directions of the round trip produce."""
     joined: list[dict[str, Any]] = []
-    for raw in items or []:
+    long_text = False
+    previous: dict[str, Any] | None = None
+    for raw in items or ():
         item = canonical_item(raw)
         if item is None:
             continue
-        if joined and item["type"] == "text" and _item_key(joined[-1]) == _item_key(item):
-            joined[-1]["text"]["content"] += item["text"]["content"]
+        if item["type"] != "text":
+            joined.append(item)
+            previous = None
+            continue
+        text = item["text"]
+        if (
+            previous is not None
+            and previous["link"] == text["link"]
+            and joined[-1]["annotations"] == item["annotations"]
+        ):
+            previous["content"] += text["content"]
         else:
             joined.append(item)
+            previous = text
+        long_text = long_text or len(previous["content"]) > MAX_TEXT_UTF16 // 2
+    if not long_text:
+        return joined  # nothing to split: no text reaches the limit
     out: list[dict[str, Any]] = []
     for item in joined:
         if item["type"] != "text":
@@ -239,10 +266,29 @@ def is_reference(block: Block) -> bool:
 
 def canonical_block(block: Block) -> dict[str, Any]:
     """A block (response or request form, children nested) in markdown_to_blocks's form."""
+    return _canonical_block(block, canonical_rich_text)
+
+
+RichText = Callable[[Any], list[Any]]
+
+
+def _rich_text_as_given(items: Any) -> list[Any]:
+    return items if type(items) is list else list(items or ())
+
+
+def blocks_for_rendering(blocks: Sequence[Block]) -> list[dict[str, Any]]:
+    """canonical_blocks, but the rich text of text blocks is left as given: the renderer
+    brings it to the canonical form as it writes it (one pass instead of two)."""
+    return [_canonical_block(block, _rich_text_as_given) for block in blocks]
+
+
+def _canonical_block(block: Block, rich_text: RichText) -> dict[str, Any]:
     kind = str(block.get("type", "")) or next(
         (key for key in EDITABLE_TYPES if key in block), "unsupported"
     )
-    body = _body({**block, "type": kind})
+    body = block.get(kind)
+    if not isinstance(body, Mapping):
+        body = {}
     if kind not in EDITABLE_TYPES or block.get(REFERENCE):
         out: dict[str, Any] = {"type": kind, REFERENCE: True}
         ident = block.get("id")
@@ -258,7 +304,7 @@ def canonical_block(block: Block) -> dict[str, Any]:
         return out
     content: dict[str, Any]
     if kind in TEXT_TYPES:
-        content = {"rich_text": canonical_rich_text(body.get("rich_text"))}
+        content = {"rich_text": rich_text(body.get("rich_text"))}
         color = body.get("color", "default")
         content["color"] = color if color in _COLOR_SET else "default"
         if kind == "to_do":
@@ -280,7 +326,7 @@ def canonical_block(block: Block) -> dict[str, Any]:
     out = {"type": kind, kind: content}
     children = _children(block)
     if children and _holds_children(out):
-        out["children"] = [canonical_block(child) for child in children]
+        out["children"] = [_canonical_block(child, rich_text) for child in children]
     return out
 
 

@@ -19,14 +19,18 @@ from alloy_tui.notion.markdown_canonical import (
     NOTION_URL,
     REFERENCE,
     Block,
+    _annotations,
     _body,
     _children,
-    canonical_blocks,
-    canonical_rich_text,
+    blocks_for_rendering,
+    canonical_item,
 )
 from alloy_tui.notion.markdown_syntax import _is_punct
 from alloy_tui.notion.richtext import (
+    DEFAULT_ANNOTATIONS,
+    MAX_TEXT_UTF16,
     plain_text,
+    split_utf16,
 )
 
 Renderer = Callable[[Block, "Context"], list[str]]
@@ -40,6 +44,7 @@ _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]~<>|$])")
 _AMP_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 _COLOR_ATTR_TEXT = re.compile(r"\{(?=color=)")
 _LINE_START = re.compile(r"^([#>+\-=])|^(\d+)([.)])")
+_LINE_START_CHARS: Final = frozenset("#>+-=0123456789")
 _HTML_OPEN: Final = {"bold": "<b>", "italic": "<i>", "strikethrough": "<s>"}
 _HTML_CLOSE: Final = {"bold": "</b>", "italic": "</i>", "strikethrough": "</s>"}
 
@@ -60,7 +65,7 @@ def escape(text: str) -> str:
 
 
 def _escape_text(text: str) -> str:
-    out = _INLINE_SPECIAL.sub(r"\\\1", text)
+    out = _INLINE_SPECIAL.sub(r"\\\1", text) if _INLINE_SPECIAL.search(text) else text
     if "&" in out:
         out = _AMP_ENTITY.sub(r"\\&", out)
     if "{" in out:
@@ -96,6 +101,8 @@ def _encode_lines(
 def _encode_line(line: str, lead: bool = True, trail: bool = True) -> str:
     if not line:
         return ""
+    if not (lead and line[0].isspace()) and not (trail and line[-1].isspace()):
+        return _escape_text(line)  # no edge whitespace to keep (most text)
     start = 0
     if lead:
         while start < len(line) and line[start].isspace():
@@ -120,10 +127,24 @@ def _code_span(text: str) -> str | None:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
+_URL_BRACKETED = re.compile(r"[\s\x00-\x1f]")
+"""A URL with whitespace (str.isspace) or a control character goes in angle brackets."""
+_URL_SPECIAL = re.compile(r"([\\()<>&])")
+_URL_SPECIAL_BRACKETED = re.compile(r"([\\<>&])")
+_DESTINATIONS: dict[str, str] = {}
+
+
 def _link_destination(url: str) -> str:
-    if any(ch.isspace() or ord(ch) < 32 for ch in url):
-        return "<" + re.sub(r"([\\<>&])", r"\\\1", url) + ">"
-    return re.sub(r"([\\()<>&])", r"\\\1", url)
+    """A link's URL as a Markdown link destination (cached: a page links the same few often)."""
+    destination = _DESTINATIONS.get(url)
+    if destination is None:
+        if _URL_BRACKETED.search(url):
+            destination = "<" + _URL_SPECIAL_BRACKETED.sub(r"\\\1", url) + ">"
+        else:
+            destination = _URL_SPECIAL.sub(r"\\\1", url)
+        if len(_DESTINATIONS) < 4096:
+            _DESTINATIONS[url] = destination
+    return destination
 
 
 def _opens(prev: str, nxt: str) -> bool:
@@ -139,116 +160,229 @@ def _closes(prev: str, nxt: str) -> bool:
     return not _is_punct(prev) or isWhiteSpace(ord(nxt)) or _is_punct(nxt)
 
 
-class _Piece:
-    """One rich text item being rendered: Markdown emphasis markers or, failing that, HTML."""
+class _Style:
+    """How one set of annotations is written: Markdown markers (`~~`, `**`, `*`), the HTML tags
+    that replace them where they would not parse back, and the tags for underline and colour
+    around them. One per distinct annotations (cached): most text shares a handful."""
 
-    __slots__ = ("closers", "core", "html", "item", "openers", "outer_close", "outer_open")
+    __slots__ = ("closers", "html_close", "html_open", "openers", "outer_close", "outer_open",
+                 "runs")  # fmt: skip
 
-    def __init__(self, item: Mapping[str, Any], lead: bool, trail: bool) -> None:
-        self.item = item
-        notes = item["annotations"]
-        self.html = False
-        self.core = self._core(item, notes, lead, trail)
-        self.openers: list[str] = []
+    def __init__(self, notes: Mapping[str, Any]) -> None:
+        runs: list[str] = []
         if notes["strikethrough"]:
-            self.openers.append("~~")
+            runs.append("~~")
         emphasis = ("**" if notes["bold"] else "") + ("*" if notes["italic"] else "")
         if emphasis:
-            self.openers.append(emphasis)
-        self.closers = list(reversed(self.openers))
+            runs.append(emphasis)
+        self.runs = tuple(runs)
+        self.openers = "".join(runs)
+        self.closers = "".join(reversed(runs))
+        marks = [m for m in _STYLE_MARKS if notes[m]]
+        self.html_open = "".join(_HTML_OPEN[m] for m in marks)
+        self.html_close = "".join(_HTML_CLOSE[m] for m in reversed(marks))
         outer_open, outer_close = "", ""
         if notes["underline"]:
             outer_open, outer_close = "<u>", "</u>"
         if notes["color"] != "default":
             outer_open = f'<span data-color="{notes["color"]}">' + outer_open
             outer_close = outer_close + "</span>"
-        if item["type"] == "text" and item["text"]["link"]:
-            # Markers go inside the brackets; underline and color around the link.
-            outer_open += "["
-            outer_close = "](" + _link_destination(item["text"]["link"]["url"]) + ")" + outer_close
         self.outer_open, self.outer_close = outer_open, outer_close
 
-    @staticmethod
-    def _core(item: Mapping[str, Any], notes: Mapping[str, Any], lead: bool, trail: bool) -> str:
-        if item["type"] == "equation":
-            return "$" + str(item["equation"]["expression"]) + "$"
-        if item["type"] == "mention":
-            # The whole link is the core, so markers sit outside it like around any text.
-            mention = item["mention"]
-            kind = mention["type"]
-            if kind == "date":
-                date = mention["date"]
-                target = f"date/{date['start']}" + (f"/{date['end']}" if date.get("end") else "")
-            else:
-                target = f"{kind}/{compact_id(mention[kind]['id'])}"
-            shown = _escape_text(item["plain_text"]).replace("\n", "&#10;")
-            return f"[{shown}]({_link_destination(MENTION_SCHEME + target)})"
-        content = item["text"]["content"]
-        if notes["code"]:
-            span = _code_span(content)
-            if span is not None:
-                return span
-            return "<code>" + _encode_lines(content, single_line=True) + "</code>"
-        return _encode_lines(content, lead=lead, trail=trail)
 
-    def inner(self) -> str:
-        if self.html:
-            marks = [m for m in _STYLE_MARKS if self.item["annotations"][m]]
-            opening = "".join(_HTML_OPEN[m] for m in marks)
-            closing = "".join(_HTML_CLOSE[m] for m in reversed(marks))
-            return opening + self.core + closing
-        return "".join(self.openers) + self.core + "".join(self.closers)
+_NOTE_STYLES: dict[tuple[tuple[str, Any], ...], tuple[tuple[Any, ...], _Style]] = {}
+"""Annotations as given (their items) -> (canonical annotations as a tuple, _Style)."""
 
-    def render(self) -> str:
-        return self.outer_open + self.inner() + self.outer_close
 
-    def markers_fit(self, prev: str, nxt: str) -> bool:
-        """Whether the Markdown markers parse back as this item's emphasis in this context."""
-        if not self.openers:
-            return True
-        if self.outer_open:
-            prev = self.outer_open[-1]
-        if self.outer_close:
-            nxt = self.outer_close[0]
-        runs = self.openers
-        for index, run in enumerate(runs):
-            before = prev if index == 0 else runs[index - 1][-1]
-            after = runs[index + 1][0] if index + 1 < len(runs) else self.core[0]
-            if not _opens(before, after) or before == run[0]:
-                return False
-        closers = self.closers
-        for index, run in enumerate(closers):
-            before = self.core[-1] if index == 0 else closers[index - 1][-1]
-            after = closers[index + 1][0] if index + 1 < len(closers) else nxt
-            if not _closes(before, after) or after == run[-1]:
-                return False
-        return True
+def _note_style(raw: Any) -> tuple[tuple[Any, ...], _Style]:
+    key = None
+    if type(raw) is dict:
+        try:
+            key = tuple(raw.items())
+            found = _NOTE_STYLES.get(key)
+        except TypeError:  # an unhashable value: not cached
+            key = found = None
+        if found is not None:
+            return found
+    notes = _annotations(raw)
+    entry = (tuple(notes.values()), _Style(notes))
+    if key is not None and len(_NOTE_STYLES) < 4096:
+        _NOTE_STYLES[key] = entry
+    return entry
+
+
+def _core(item: Mapping[str, Any]) -> str:
+    """An equation or a mention as Markdown, without emphasis markers or tags around it."""
+    if item["type"] == "equation":
+        return "$" + str(item["equation"]["expression"]) + "$"
+    # A mention: the whole link is the core, so markers sit outside it like around any text.
+    mention = item["mention"]
+    kind = mention["type"]
+    if kind == "date":
+        date = mention["date"]
+        target = f"date/{date['start']}" + (f"/{date['end']}" if date.get("end") else "")
+    else:
+        target = f"{kind}/{compact_id(mention[kind]['id'])}"
+    shown = _escape_text(item["plain_text"]).replace("\n", "&#10;")
+    return f"[{shown}]({_link_destination(MENTION_SCHEME + target)})"
+
+
+_CODE: Final = list(DEFAULT_ANNOTATIONS).index("code")
+"""Where `code` is in canonical annotations as a tuple (they follow DEFAULT_ANNOTATIONS)."""
+
+Run = list[Any]
+"""[text, url, canonical annotations (tuple), _Style, item]: a text run (item None; adjacent
+items with the same link and annotations joined) or an equation or mention (its canonical
+item; text and url unused)."""
+
+
+def _runs(items: Sequence[Mapping[str, Any]] | None) -> list[Run]:
+    """Rich text in any form as runs in canonical_rich_text's form (the same joins and splits),
+    without building its dicts. Plain text items in response or request form take a short way;
+    any other item goes through canonical_item."""
+    runs: list[Run] = []
+    text_run: Run | None = None  # the last run, when it is text (the next text may join it)
+    long_text = False
+    for raw in items or ():
+        content: Any = None
+        url: Any = None
+        if raw.get("type") == "text":
+            text = raw.get("text")
+            if type(text) is dict:
+                content = text.get("content")
+                link = text.get("link")
+                if link is not None:
+                    url = link.get("url") if type(link) is dict else None
+                    if type(link) is not dict or (
+                        url and (type(url) is not str or url.startswith("/"))
+                    ):
+                        content = None  # a link to normalise: the long way
+                    url = url or None
+        if type(content) is str and "\r" not in content and "\x00" not in content:
+            if not content:
+                continue
+            notes, style = _note_style(raw.get("annotations"))
+        else:
+            item = canonical_item(raw)
+            if item is None:
+                continue
+            notes, style = _note_style(item["annotations"])
+            if item["type"] != "text":
+                runs.append(["", None, notes, style, item])
+                text_run = None
+                continue
+            content = item["text"]["content"]
+            link = item["text"]["link"]
+            url = link["url"] if link else None
+        if text_run is not None and text_run[1] == url and text_run[2] == notes:
+            text_run[0] += content
+        else:
+            text_run = [content, url, notes, style, None]
+            runs.append(text_run)
+        long_text = long_text or len(text_run[0]) > MAX_TEXT_UTF16 // 2
+    if long_text:
+        return _split_runs(runs)
+    return runs
+
+
+def _split_runs(runs: list[Run]) -> list[Run]:
+    """Text runs longer than Notion's limit as several runs, as canonical_rich_text splits."""
+    out: list[Run] = []
+    for run in runs:
+        if run[4] is not None or len(run[0]) <= MAX_TEXT_UTF16 // 2:
+            out.append(run)
+            continue
+        out.extend([chunk, *run[1:]] for chunk in split_utf16(run[0]))
+    return out
+
+
+_FITS: dict[tuple[tuple[str, ...], str, str, str, str], bool] = {}
+
+
+def _markers_fit(runs: tuple[str, ...], prev: str, first: str, last: str, nxt: str) -> bool:
+    """Whether marker runs around text from `first` to `last`, between the characters `prev`
+    and `nxt`, parse back as that emphasis (CommonMark flanking rules; cached)."""
+    key = (runs, prev, first, last, nxt)
+    fits = _FITS.get(key)
+    if fits is None:
+        fits = _fits(runs, prev, first, last, nxt)
+        if len(_FITS) < 65536:
+            _FITS[key] = fits
+    return fits
+
+
+def _fits(runs: tuple[str, ...], prev: str, first: str, last: str, nxt: str) -> bool:
+    for index, run in enumerate(runs):
+        before = prev if index == 0 else runs[index - 1][-1]
+        after = runs[index + 1][0] if index + 1 < len(runs) else first
+        if not _opens(before, after) or before == run[0]:
+            return False
+    closers = runs[::-1]
+    for index, run in enumerate(closers):
+        before = last if index == 0 else closers[index - 1][-1]
+        after = closers[index + 1][0] if index + 1 < len(closers) else nxt
+        if not _closes(before, after) or after == run[-1]:
+            return False
+    return True
 
 
 def _render_items(items: Sequence[Mapping[str, Any]], prev: str = " ", nxt: str = " ") -> str:
-    last = len(items) - 1
-    pieces = [_Piece(item, i == 0, i == last) for i, item in enumerate(items)]
+    """Rich text (any form) as inline Markdown: each run's markers, or HTML tags where the
+    markers would not parse back next to its neighbours."""
+    runs = _runs(items)
+    last = len(runs) - 1
+    if last < 0:
+        return ""
+    cores: list[str] = []
+    outers: list[tuple[str, str]] = []
+    rendered: list[str] = []
+    marked: list[int] = []
+    for index, (content, url, notes, style, item) in enumerate(runs):
+        if item is not None:
+            core = _core(item)
+        elif notes[_CODE]:
+            span = _code_span(content)
+            core = span or "<code>" + _encode_lines(content, single_line=True) + "</code>"
+        elif "\n" in content:
+            core = _encode_lines(content, lead=index == 0, trail=index == last)
+        else:
+            core = _encode_line(content, index == 0, index == last)
+        outer_open, outer_close = style.outer_open, style.outer_close
+        if url is not None:
+            # Markers go inside the brackets; underline and color around the link.
+            outer_open += "["
+            outer_close = "](" + _link_destination(url) + ")" + outer_close
+        cores.append(core)
+        outers.append((outer_open, outer_close))
+        rendered.append(outer_open + style.openers + core + style.closers + outer_close)
+        if style.runs:
+            marked.append(index)
     # Fall back to HTML tags until every remaining marker pair parses back; each pass only
-    # switches pieces to HTML, so this ends after at most len(pieces) passes.
-    changed = True
+    # switches pieces to HTML, so this ends after at most len(runs) passes.
+    changed = bool(marked)
     while changed:
         changed = False
-        rendered = [piece.render() for piece in pieces]
-        for index, piece in enumerate(pieces):
-            if piece.html or not piece.openers:
-                continue
-            before = rendered[index - 1][-1] if index else prev
-            after = rendered[index + 1][0] if index + 1 < len(pieces) else nxt
-            if not piece.markers_fit(before, after):
-                piece.html = True
+        for index in list(marked):
+            outer_open, outer_close = outers[index]
+            before = outer_open[-1] if outer_open else rendered[index - 1][-1] if index else prev
+            after = (
+                outer_close[0] if outer_close else rendered[index + 1][0] if index < last else nxt
+            )
+            core, style = cores[index], runs[index][3]
+            if not _markers_fit(style.runs, before, core[0], core[-1], after):
+                rendered[index] = (
+                    outer_open + style.html_open + core + style.html_close + outer_close
+                )
+                marked.remove(index)
                 changed = True
-                rendered[index] = piece.render()
-    return "".join(piece.render() for piece in pieces)
+    return "".join(rendered)
 
 
 def _escape_line_starts(text: str) -> str:
     """Escape a leading '#', '>', '-', '1.' ... so a paragraph line stays paragraph text."""
     if "\n" not in text:
+        if text[:1] not in _LINE_START_CHARS:
+            return text
         return _LINE_START.sub(_line_start_escape, text, count=1)
     return "\n".join(
         _LINE_START.sub(_line_start_escape, line, count=1) for line in text.split("\n")
@@ -263,7 +397,7 @@ def _line_start_escape(match: re.Match[str]) -> str:
 
 def rich_text_to_markdown(items: Sequence[Mapping[str, Any]] | None) -> str:
     """Rich text items (request or response form) as inline Markdown."""
-    return _render_items(canonical_rich_text(items))
+    return _render_items(items or [])
 
 
 def _inline(items: Sequence[Mapping[str, Any]], color: str = "default") -> str:
@@ -358,7 +492,7 @@ def _nested(children: list[Block], pad: str) -> list[str]:
         return []
     lines = _indent(blocks_to_lines(children), pad)
     first = children[0]
-    sublist = first.get("type") in _LIST_TYPES and bool(_body(first).get("rich_text"))
+    sublist = first.get("type") in _LIST_TYPES and bool(_runs(_body(first).get("rich_text")))
     return lines if sublist else ["", *lines]
 
 
@@ -507,7 +641,7 @@ def blocks_to_lines(blocks: Sequence[Block]) -> list[str]:
 
 def blocks_to_markdown(blocks: Sequence[Block]) -> str:
     """A page's blocks as one Markdown document (ends with a newline; '' for no blocks)."""
-    lines = blocks_to_lines(canonical_blocks(blocks))
+    lines = blocks_to_lines(blocks_for_rendering(blocks))
     if not lines:
         return ""
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -447,3 +447,46 @@ def test_chunked_parse_equals_one_parse(md: str) -> None:
     # Each chunk's cached blocks are its own (a list across chunks is filed item by item).
     for chunk in _chunks(md.replace("\r\n", "\n").replace("\r", "\n")):
         assert markdown_to_blocks(chunk) == markdown_to_blocks_uncached(chunk)
+
+
+def _odd(item: dict[str, Any], change: str) -> dict[str, Any]:
+    """A text item in another form the renderer must bring to the canonical one itself."""
+    item = {**item, "text": dict(item["text"])}
+    if change == "response":
+        content = item["text"]["content"]
+        item.update(plain_text=content, href=(item["text"]["link"] or {}).get("url"))
+    elif change == "no type":
+        del item["type"]
+    elif change == "crlf":
+        item["text"]["content"] += "\r\n\x00"
+    elif change == "notion link":
+        item["text"]["link"] = {"url": "/" + BLOCK_ID.replace("-", "")}
+    elif change == "empty link":
+        item["text"]["link"] = {"url": ""}
+    elif change == "sparse notes":
+        item["annotations"] = {"bold": 1, "color": "no such colour"}
+    elif change == "no notes":
+        item.pop("annotations")
+    elif change == "empty":
+        item["text"]["content"] = ""
+    return item
+
+
+odd_text_items = st.builds(
+    _odd,
+    text_items,
+    st.sampled_from(("response", "no type", "crlf", "notion link", "empty link",
+                     "sparse notes", "no notes", "empty", "none")),
+)  # fmt: skip
+
+
+@PROFILE
+@given(st.lists(st.one_of(odd_text_items, text_items, equation_items, mention_items), max_size=6))
+def test_rich_text_in_any_form_renders_as_its_canonical_form(items: list[dict[str, Any]]) -> None:
+    """The renderer brings rich text to the canonical form on its own (one pass): whatever the
+    form, it writes what the canonical form writes, and that parses back to the canonical form."""
+    paragraph = [block("paragraph", *items)]
+    expected = canonical_blocks(paragraph)
+    md = blocks_to_markdown(paragraph)
+    assert md == blocks_to_markdown(expected)
+    assert markdown_to_blocks(md) == expected, md
