@@ -184,15 +184,64 @@ def count_blocks(blocks: Sequence[Mapping[str, Any]]) -> int:
     return sum(1 + count_blocks(b.get("children") or []) for b in blocks)
 
 
+DEFAULT_ANNOTATIONS: Final = {
+    "bold": False,
+    "italic": False,
+    "strikethrough": False,
+    "underline": False,
+    "code": False,
+    "color": "default",
+}
+"""What Notion gives a rich text item whose request names no annotation."""
+_RICH_TEXT_FIELDS: Final = ("rich_text", "caption")
+
+
+def request_rich_text(items: Sequence[Any]) -> list[Any]:
+    """Rich text as a request sends it: only what differs from Notion's defaults. A plain run
+    is `{"type": "text", "text": {"content": ...}}` (Notion's request schema has no room for
+    default annotations or a null link); bold, colours, code and links are kept."""
+    out: list[Any] = []
+    for item in items:
+        if not isinstance(item, Mapping):
+            out.append(item)
+            continue
+        # plain_text and href are answer fields (a mention keeps its plain_text: its label).
+        dropped = {"annotations", "href"} | (
+            {"plain_text"} if item.get("type") != "mention" else set()
+        )
+        lean = {key: value for key, value in item.items() if key not in dropped}
+        text = item.get("text")
+        if isinstance(text, Mapping) and text.get("link", "") is None:
+            lean["text"] = {key: value for key, value in text.items() if key != "link"}
+        annotations = item.get("annotations")
+        if isinstance(annotations, Mapping):
+            changed = {
+                key: value
+                for key, value in annotations.items()
+                if key not in DEFAULT_ANNOTATIONS or DEFAULT_ANNOTATIONS[key] != value
+            }
+            if changed:
+                lean["annotations"] = changed
+        out.append(lean)
+    return out
+
+
 def request_block(
     block: Mapping[str, Any], children: list[dict[str, Any]] | None
 ) -> dict[str, Any]:
-    """A canonical block in append request form, with the given children (if any)."""
+    """A canonical block in append request form, with the given children (if any): no
+    `object`, no default colour, rich text without default annotations (what Notion's request
+    schema allows; a new block gets the defaults anyway)."""
     kind = str(block["type"])
-    body = dict(block[kind])
+    body: dict[str, Any] = {}
+    for key, value in block[kind].items():
+        if key == "color" and value == "default":
+            continue
+        rich = key in _RICH_TEXT_FIELDS and isinstance(value, list)
+        body[key] = request_rich_text(value) if rich else value
     if children:
         body["children"] = children
-    return {"object": "block", "type": kind, kind: body}
+    return {"type": kind, kind: body}
 
 
 Path = tuple[int, ...]

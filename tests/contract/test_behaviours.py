@@ -134,14 +134,9 @@ def _page(notion: Notion) -> str:
     return page_id
 
 
-SANDBOX_ACCEPTS_NO_PROPERTIES = pytest.mark.xfail(
-    strict=True,
-    reason="sandbox bug: post-page without `properties` answers 200; the spec requires it",
-)
 MISSING_REQUIRED: list[Any] = [
     ("post-page", lambda n: n("post-page", body={"properties": {}})),
-    pytest.param("post-page", lambda n: n("post-page", body={"parent": {"page_id": _page(n)}}),
-                 marks=SANDBOX_ACCEPTS_NO_PROPERTIES),
+    ("post-page", lambda n: n("post-page", body={"parent": {"page_id": _page(n)}})),
     ("patch-block-children", lambda n: n("patch-block-children", path={"block_id": _page(n)},
                                          body={})),
     ("create-a-comment", lambda n: n("create-a-comment", body={"parent": {"page_id": _page(n)}})),

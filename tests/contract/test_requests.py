@@ -181,15 +181,32 @@ async def test_a_plain_body_within_the_spec_block_subset(app: App) -> None:
     assert_conform([c for c in calls if c.action != "patch-block-children"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding: the app's append requests carry `object`, `color` and full rich text "
-    "`annotations`, which the file's blockObjectRequest/richTextRequest forbid "
-    "(additionalProperties false)",
-)
 async def test_the_apps_append_requests(app: App) -> None:
+    """Plain paragraphs and bullets go out in exactly the file's blockObjectRequest form: no
+    `object`, no default `color`, rich text without default `annotations`."""
     await new_page(app, "Append", "First paragraph\n\n- one\n- two\n")
     assert_conform([c for c in app.recorder.take() if c.action == "patch-block-children"])
+
+
+async def test_formatting_in_an_append_is_sent_and_kept(app: App) -> None:
+    """What the user formatted is still sent (annotations beyond the file's subset, only the
+    non-default ones) and comes back from Notion as written."""
+    page_id = await new_page(app, "Formatted", "Plain, **bold** and `code`\n")
+    [append] = [c for c in app.recorder.take() if c.action == "patch-block-children"]
+    [block] = append.payload["requestBody"]["children"]
+    assert block == {
+        "type": "paragraph",
+        "paragraph": {
+            "rich_text": [
+                {"type": "text", "text": {"content": "Plain, "}},
+                {"type": "text", "text": {"content": "bold"}, "annotations": {"bold": True}},
+                {"type": "text", "text": {"content": " and "}},
+                {"type": "text", "text": {"content": "code"}, "annotations": {"code": True}},
+            ]
+        },
+    }
+    blocks = await app.notion.get_blocks_recursive(page_id)
+    assert blocks_to_markdown(blocks) == "Plain, **bold** and `code`\n"
 
 
 @pytest.mark.xfail(

@@ -248,3 +248,36 @@ def test_a_block_with_more_than_100_children_is_split() -> None:
     [(payload, deferred)] = split_append(op.blocks)
     assert len(payload[0]["bulleted_list_item"]["children"]) == 100
     assert deferred[0][0] == (0,) and len(deferred[0][1]) == 50
+
+
+def test_append_requests_send_only_what_differs_from_notions_defaults() -> None:
+    red = fill({"text": {"content": "red", "link": {"url": "https://x.test/"}}})
+    red["annotations"].update(color="red", italic=True)
+    rich_text = [
+        fill({"text": {"content": "plain "}}),
+        red,
+        fill({"type": "equation", "equation": {"expression": "x^2"}}),
+    ]
+    blocks: list[dict[str, Any]] = [
+        {"type": "paragraph", "paragraph": {"rich_text": rich_text, "color": "blue_background"}},
+        {"type": "quote", "quote": {"rich_text": [], "color": "default"}},
+    ]
+    [(payload, _deferred)] = split_append(blocks)
+    assert payload == [
+        {
+            "type": "paragraph",
+            "paragraph": {
+                "rich_text": [
+                    {"type": "text", "text": {"content": "plain "}},
+                    {
+                        "type": "text",
+                        "text": {"content": "red", "link": {"url": "https://x.test/"}},
+                        "annotations": {"italic": True, "color": "red"},
+                    },
+                    {"type": "equation", "equation": {"expression": "x^2"}},
+                ],
+                "color": "blue_background",  # a colour the user chose is kept
+            },
+        },
+        {"type": "quote", "quote": {"rich_text": []}},
+    ]

@@ -287,12 +287,30 @@ def test_plain_page_only_has_a_title(sb: Sandbox) -> None:
         ({"parent": {"page_id": "00000000-0000-4000-8000-000000000001"}}, 404, "Could not find"),
         ({"parent": {"database_id": HANDBOOK}}, 404, "Could not find database"),
         (
-            {"parent": {"workspace": True}, "icon": {"type": "emoji", "emoji": 3}},
+            {
+                "parent": {"workspace": True},
+                "properties": {},
+                "icon": {"type": "emoji", "emoji": 3},
+            },
             400,
             "body.icon.emoji",
         ),
-        ({"parent": {"workspace": True}, "cover": {"type": "emoji", "emoji": "x"}}, 400, "cover"),
+        (
+            {
+                "parent": {"workspace": True},
+                "properties": {},
+                "cover": {"type": "emoji", "emoji": "x"},
+            },
+            400,
+            "cover",
+        ),
         ({"parent": {"workspace": True}, "properties": []}, 400, "body.properties"),
+        (
+            {"parent": {"workspace": True}},
+            400,
+            "body failed validation: body.properties should be defined, instead was `undefined`.",
+        ),
+        ({"parent": {"workspace": True}, "properties": None}, 400, "body.properties should be an"),
     ],
 )
 def test_post_page_validation(sb: Sandbox, body: Any, status: int, needle: str) -> None:
@@ -507,7 +525,11 @@ def test_utf16_limit_counts_an_emoji_as_two(sb: Sandbox) -> None:
     sb.new_page(children=[para("a" * 2000)])
     error = sb.error(
         "post-page",
-        body={"parent": {"page_id": HANDBOOK}, "children": [para("a" * 1999 + "😀")]},
+        body={
+            "parent": {"page_id": HANDBOOK},
+            "properties": {},
+            "children": [para("a" * 1999 + "😀")],
+        },
     )
     assert error["message"] == (
         "body failed validation: body.children[0].paragraph.rich_text[0].text.content.length "

@@ -141,7 +141,10 @@ def test_well_typed_other_blocks_are_kept_as_sent(sb: Sandbox) -> None:
         "children": [{"table_row": {"cells": [[{"text": {"content": "a"}}], []]}}],
     }
     bookmark = {"bookmark": {"url": "https://example.com", "caption": []}}
-    page = sb.ok("post-page", body={"parent": {"page_id": HANDBOOK}, "children": [table, bookmark]})
+    page = sb.ok(
+        "post-page",
+        body={"parent": {"page_id": HANDBOOK}, "properties": {}, "children": [table, bookmark]},
+    )
     first, second = sb.children(page["id"])["results"]
     assert first["table"] == table["table"] and first["has_children"]
     assert second["bookmark"] == bookmark["bookmark"]

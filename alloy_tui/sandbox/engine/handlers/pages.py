@@ -194,6 +194,11 @@ def post_page(call: Call, request: Request) -> Any:
             "an object with one of `page_id`, `database_id`, `data_source_id` or `workspace`",
             parent,
         )
+    # Notion requires `properties` (`{}` is enough under a page or the workspace).
+    properties = body.get("properties", UNDEFINED)
+    if not isinstance(properties, Mapping):
+        expected = "defined" if properties is UNDEFINED else "an object"
+        raise invalid("body.properties", expected, properties)
     page = StoredObject(
         id=str(uuid.uuid4()),
         object="page",
@@ -209,7 +214,7 @@ def post_page(call: Call, request: Request) -> Any:
     )
     if source is not None:
         page.data["data_source_id"] = source.id
-    write_properties(call, page, source, body.get("properties"), creating=True)
+    write_properties(call, page, source, properties, creating=True)
     if "icon" in body:
         page.data["icon"] = icon(body["icon"], "body.icon")
     if "cover" in body:
