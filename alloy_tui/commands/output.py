@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, TextIO
 
 from alloy_tui.alloy.retry import WaitEvent
@@ -57,6 +57,20 @@ class Output:
                 text = text.replace(secret.reveal(), REDACTED)
         return self._redact(text) if self._redact is not None else text
 
+    def scrub_value(self, value: Any) -> Any:
+        """`value` (JSON) with the known secrets hidden in every string, before it is written
+        in a form that may escape them (JSON escapes, Markdown's backslashes)."""
+        if isinstance(value, str):
+            for secret in self._secrets:
+                if secret.reveal() in value:
+                    value = value.replace(secret.reveal(), REDACTED)
+            return value
+        if isinstance(value, Mapping):
+            return {key: self.scrub_value(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.scrub_value(item) for item in value]
+        return value
+
     def write(self, text: str) -> None:
         self.stream.write(self.scrub(text))
 
@@ -65,11 +79,11 @@ class Output:
 
     def json(self, value: Any) -> None:
         """Indented JSON (UTF-8 as is; JSON escapes every control character)."""
-        self.line(json.dumps(value, indent=2, ensure_ascii=False))
+        self.line(json.dumps(self.scrub_value(value), indent=2, ensure_ascii=False))
 
     def json_line(self, value: Any) -> None:
         """One compact JSON object a line, flushed at once (JSON Lines, streamed)."""
-        self.line(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+        self.line(json.dumps(self.scrub_value(value), ensure_ascii=False, separators=(",", ":")))
         self.stream.flush()
 
     def table(self, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:

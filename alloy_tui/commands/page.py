@@ -96,7 +96,8 @@ async def run_export(ns: argparse.Namespace, ctx: Context) -> int:
     ctx.progress.show("Reading the page's blocks…")
     blocks = await notion.get_blocks_recursive(page_id)
     ctx.progress.clear()
-    markdown = blocks_to_markdown(blocks)
+    # The secrets are hidden in the blocks, before Markdown escapes them out of recognition.
+    markdown = blocks_to_markdown(ctx.out.scrub_value(blocks))
     if not _records(ctx).save(page_id, blocks_hash(blocks)):
         _warn("the export could not be recorded; importing it will not check for conflicts.")
     if ns.output is None:
