@@ -73,6 +73,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="seed N extra generated pages (for benchmarks; only when seeding)",
     )
+    parser.add_argument(
+        "--database-rows",
+        type=_non_negative,
+        default=0,
+        metavar="N",
+        help='add a "Load test" database of N generated rows (Name, Status, Points, Due) if '
+        "the workspace has none yet (for benchmarks)",
+    )
     parser.add_argument("--api-key", default=DEFAULT_API_KEY, help="the API key clients send")
     parser.add_argument("--user-id", default=DEFAULT_USER_ID, help="the Alloy user id")
     parser.add_argument(
@@ -134,6 +142,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         user_id=args.user_id,
         reset=args.reset,
         pages=args.pages,
+        database_rows=args.database_rows,
         auto_consent=args.auto_consent,
         faults=args.faults,
         fault_seed=args.fault_seed,

@@ -23,6 +23,7 @@ from alloy_tui.sandbox.defaults import (
 from alloy_tui.sandbox.faults import FaultInjector, parse_faults
 from alloy_tui.sandbox.limits import RateLimiter
 from alloy_tui.sandbox.seed import seed_workspace
+from alloy_tui.sandbox.seed_load import seed_load_test
 from alloy_tui.sandbox.store import Store
 
 
@@ -37,6 +38,8 @@ class SandboxConfig:
     user_id: str = DEFAULT_USER_ID
     reset: bool = False
     pages: int = 0
+    database_rows: int = 0
+    """Rows of the generated "Load test" database (0: none); added once, when it is missing."""
     auto_consent: bool = False
     faults: str | None = None
     fault_seed: int = 0
@@ -116,6 +119,7 @@ class Sandbox:
 
     def seed(self) -> None:
         seed_workspace(self.store, pages=self.config.pages, clock=self.clock)
+        seed_load_test(self.store, self.config.database_rows, clock=self.clock)
         self.credentials.ensure_seed(self.config.user_id)
 
     def reset(self) -> None:

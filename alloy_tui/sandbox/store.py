@@ -1,8 +1,10 @@
 """The sandbox's SQLite store: the Notion tables, a key/value meta table, one lock for all use.
 
 Every SQL statement of the Notion engine and the seed lives here, behind typed methods that take
-and return the records below (JSON columns decoded). Callers hold `transaction()` around a
-sequence of calls that must be atomic.
+and return the records below (JSON columns decoded); the indexes that keep reads flat as a
+workspace grows are in `store_indexes`, the reads that use them (a window of a data source's
+rows, a title search) in `store_rows`. Callers hold `transaction()` around a sequence of calls
+that must be atomic.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from alloy_tui.sandbox import store_indexes, store_rows
 
 NOTION_TABLES = ("objects", "blocks", "users", "comments")
 """Tables holding Notion data; `reset` empties exactly these (and the notion.* meta keys)."""
@@ -45,7 +49,8 @@ CREATE TABLE IF NOT EXISTS objects (
     created_by TEXT NOT NULL,
     edited_by TEXT NOT NULL,
     in_trash INTEGER NOT NULL DEFAULT 0,
-    data TEXT NOT NULL
+    data TEXT NOT NULL,
+    keys TEXT -- a database row's sort keys (store_indexes.row_keys)
 );
 CREATE INDEX IF NOT EXISTS objects_recent ON objects (in_trash, edited DESC, id);
 CREATE INDEX IF NOT EXISTS objects_kind_recent ON objects (object, in_trash, edited DESC, id);
@@ -218,6 +223,7 @@ class Store:
             self.conn.execute("PRAGMA foreign_keys=ON")
             self.conn.executescript(_SCHEMA)
             with self.transaction():
+                store_indexes.install(self.conn)
                 self.ensure_data_sources()
 
     @contextmanager
@@ -268,8 +274,8 @@ class Store:
     def insert_objects(self, objects: Iterable[StoredObject]) -> None:
         self.conn.executemany(
             "INSERT INTO objects (id, object, parent_type, parent_id, title, title_key, created, "
-            "edited, created_by, edited_by, in_trash, data) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "edited, created_by, edited_by, in_trash, data, keys) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     obj.id,
@@ -284,6 +290,7 @@ class Store:
                     obj.edited_by,
                     int(obj.in_trash),
                     dumps(obj.data),
+                    store_indexes.row_keys(obj.object, obj.parent_type, obj.data),
                 )
                 for obj in objects
             ],
@@ -294,7 +301,7 @@ class Store:
         child_page (or child_database) block, if it has one."""
         self.conn.execute(
             "UPDATE objects SET title = ?, title_key = ?, edited = ?, edited_by = ?, "
-            "in_trash = ?, data = ? WHERE id = ?",
+            "in_trash = ?, data = ?, keys = ? WHERE id = ?",
             (
                 obj.title,
                 title_key(obj.title),
@@ -302,6 +309,7 @@ class Store:
                 obj.edited_by,
                 int(obj.in_trash),
                 dumps(obj.data),
+                store_indexes.row_keys(obj.object, obj.parent_type, obj.data),
                 obj.id,
             ),
         )
@@ -330,19 +338,38 @@ class Store:
         offset: int,
     ) -> list[StoredObject]:
         """Untrashed objects of these kinds whose title key contains `needle`, by edit time."""
-        marks = ",".join("?" * len(kinds))
-        where = ["in_trash = 0", f"object IN ({marks})"]
-        args: list[Any] = list(kinds)
-        if needle:
-            escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            where.append("title_key LIKE ? ESCAPE '\\'")
-            args.append(f"%{escaped}%")
-        order = "DESC" if descending else "ASC"
-        rows = self.conn.execute(
-            f"SELECT * FROM objects WHERE {' AND '.join(where)} "  # noqa: S608 - fixed fragments
-            f"ORDER BY edited {order}, id LIMIT ? OFFSET ?",
-            (*args, limit, offset),
-        ).fetchall()
+        rows = store_rows.search(
+            self.conn,
+            kinds=kinds,
+            needle=needle,
+            descending=descending,
+            limit=limit,
+            offset=offset,
+        )
+        return [StoredObject.from_row(row) for row in rows]
+
+    def data_source_window(
+        self,
+        source: StoredObject,
+        *,
+        first: bool,
+        where: store_rows.RowFilter,
+        order: Sequence[store_rows.OrderTerm],
+        limit: int,
+        offset: int,
+    ) -> list[StoredObject]:
+        """One window of a data source's untrashed rows passing `where`, in `order` then newest
+        first (`first` as for `data_source_rows`): the query pushed into SQL."""
+        rows = store_rows.source_window(
+            self.conn,
+            database_id=source.parent_id or "",
+            source_id=source.id,
+            first=first,
+            where=where,
+            order=order,
+            limit=limit,
+            offset=offset,
+        )
         return [StoredObject.from_row(row) for row in rows]
 
     def data_source_rows(self, source: StoredObject, *, first: bool) -> list[StoredObject]:

@@ -16,6 +16,7 @@ from alloy_tui.sandbox.engine.common import exact_time
 from alloy_tui.sandbox.engine.errors import not_found, validation
 from alloy_tui.sandbox.engine.values import page_properties
 from alloy_tui.sandbox.store import Store, StoredBlock, StoredObject
+from alloy_tui.sandbox.store_rows import OrderTerm, RowFilter
 
 
 @dataclass(frozen=True)
@@ -147,10 +148,34 @@ class Call:
         sources = self.sources(database)
         return sources[0] if sources else None
 
-    def source_rows(self, source: StoredObject) -> list[StoredObject]:
+    def _is_first_source(self, source: StoredObject) -> bool:
         database = self.obj(source.parent_id or "")
-        first = database is not None and self.sources(database)[:1] == [source]
+        return database is not None and self.sources(database)[:1] == [source]
+
+    def source_rows(self, source: StoredObject) -> list[StoredObject]:
+        """Every untrashed row of a data source, newest first."""
+        first = self._is_first_source(source)
         return [self.remember(row) for row in self.store.data_source_rows(source, first=first)]
+
+    def source_window(
+        self,
+        source: StoredObject,
+        where: RowFilter,
+        order: Sequence[OrderTerm],
+        *,
+        limit: int,
+        offset: int,
+    ) -> list[StoredObject]:
+        """One window of a data source's rows passing `where`, in `order` then newest first."""
+        found = self.store.data_source_window(
+            source,
+            first=self._is_first_source(source),
+            where=where,
+            order=order,
+            limit=limit,
+            offset=offset,
+        )
+        return [self.remember(row) for row in found]
 
     def schema(self, holder: StoredObject) -> dict[str, dict[str, Any]]:
         """The schema of a data source, or of a database's first data source."""

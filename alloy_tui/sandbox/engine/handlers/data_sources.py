@@ -11,8 +11,9 @@ from alloy_tui.notion.properties import ALL_TYPES
 from alloy_tui.notion.richtext import TEXT_COLORS, plain_text
 from alloy_tui.sandbox.engine.context import Call, Request
 from alloy_tui.sandbox.engine.errors import UNDEFINED, invalid, not_found, validation
-from alloy_tui.sandbox.engine.handlers.databases import query_rows
 from alloy_tui.sandbox.engine.query_base import find_property
+from alloy_tui.sandbox.engine.row_query import query_rows
+from alloy_tui.sandbox.engine.sql_plan import RETYPED_KEY
 from alloy_tui.sandbox.engine.validate import id_value, paging, rich_text
 from alloy_tui.sandbox.store import StoredObject
 
@@ -29,7 +30,7 @@ def retrieve_a_data_source(call: Call, request: Request) -> Any:
 
 def query_data_source(call: Call, request: Request) -> Any:
     source = call.data_source(request.ids["data_source_id"])
-    return query_rows(call, request, source, call.source_rows(source))
+    return query_rows(call, request, source)
 
 
 def list_data_source_templates(call: Call, request: Request) -> Any:
@@ -53,7 +54,11 @@ def update_a_data_source(call: Call, request: Request) -> Any:
     if "description" in body:
         source.data["description"] = rich_text(body["description"], "body.description", call)
     if "properties" in body:
-        _change_schema(call, source.data["properties"], body["properties"])
+        retyped = _change_schema(call, source.data["properties"], body["properties"])
+        if retyped:
+            # Rows keep the values of the old type: queries on these properties stay in Python.
+            known = list(source.data.get(RETYPED_KEY) or [])
+            source.data[RETYPED_KEY] = known + [i for i in retyped if i not in known]
     for key in ("in_trash", "archived"):
         if key in body:
             if not isinstance(body[key], bool):
@@ -107,9 +112,13 @@ def create_a_data_source(call: Call, request: Request) -> Any:
 # --- schema changes --------------------------------------------------------------------------
 
 
-def _change_schema(call: Call, schema: dict[str, dict[str, Any]], raw: Mapping[str, Any]) -> None:
+def _change_schema(
+    call: Call, schema: dict[str, dict[str, Any]], raw: Mapping[str, Any]
+) -> list[str]:
     """Apply `properties` of a create or update: `null` removes a property, `{name}` renames
-    it, `{<type>: config}` adds it or changes its type/config (select options by name)."""
+    it, `{<type>: config}` adds it or changes its type/config (select options by name).
+    Returns the ids of the properties whose type changed."""
+    retyped: list[str] = []
     for key, change in raw.items():
         path = f"body.properties.{key}"
         existing = find_property(schema, key)
@@ -139,6 +148,7 @@ def _change_schema(call: Call, schema: dict[str, dict[str, Any]], raw: Mapping[s
             if prop["type"] == "title" or kind == "title":
                 raise validation("Cannot change the type of the title property.")
             prop = _new_property(old_name, str(kind), change, path, schema, prop_id=prop["id"])
+            retyped.append(str(prop["id"]))
         elif kind is not None:
             prop[str(kind)] = _config(str(kind), change.get(kind), f"{path}.{kind}", prop)
         if new_name is not None and new_name != old_name:
@@ -147,6 +157,7 @@ def _change_schema(call: Call, schema: dict[str, dict[str, Any]], raw: Mapping[s
             prop["name"] = new_name
         del schema[old_name]
         schema[str(prop["name"])] = prop
+    return retyped
 
 
 def _new_property(
