@@ -93,7 +93,7 @@ class AlloyApp(App[None]):
         Binding(
             "ctrl+p",
             "command_palette",
-            "Palette",
+            "palette",  # as Textual's own: the footer's right edge shows it
             show=False,
             id="app.palette",
             tooltip="Command palette: search, new page, connections, theme…",

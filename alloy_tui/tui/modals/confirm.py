@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Static
+
+
+def _relabel(node: DOMNode, action: str, description: str) -> None:
+    """Give this dialog's bindings of `action` the description its button shows."""
+    bindings = node._bindings.key_to_bindings
+    for key, entries in bindings.items():
+        bindings[key] = [
+            dataclasses.replace(b, description=description) if b.action == action else b
+            for b in entries
+        ]
 
 
 class ConfirmModal(ModalScreen[bool]):
@@ -16,8 +29,8 @@ class ConfirmModal(ModalScreen[bool]):
     HELP = "**y** (or Enter on the highlighted button) goes ahead; **n** or **Esc** stays."
 
     BINDINGS = [
+        Binding("y", "confirm", "Yes", id="confirm.yes", tooltip="Confirm"),
         Binding("escape", "cancel", "Cancel", id="confirm.cancel", tooltip="Close without acting"),
-        Binding("y", "confirm", "Yes", show=False, id="confirm.yes", tooltip="Confirm"),
         Binding("n", "cancel", "No", show=False, id="confirm.no", tooltip="Cancel"),
     ]
 
@@ -36,6 +49,9 @@ class ConfirmModal(ModalScreen[bool]):
         self.confirm_label = confirm
         self.cancel_label = cancel
         self.danger = danger
+        # The footer names the keys as the buttons do: "y Discard  esc Stay", not "Yes/Cancel".
+        _relabel(self, "confirm", confirm)
+        _relabel(self, "cancel", cancel)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="-danger" if self.danger else ""):

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, OptionList, Static
+from textual.widgets import Button, Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from alloy_tui.drafts import Draft, DraftStore, DraftWriteError
@@ -76,6 +76,7 @@ class DraftCompareModal(ModalScreen[None]):
                 yield Static(compare_text(self.draft), id="draft-diff")
             with Horizontal(id="dialog-buttons"):
                 yield Button("Close", id="close", variant="primary")
+        yield Footer()  # the dialog's own keys, over the page's
 
     def on_mount(self) -> None:
         self.query_one("#draft-compare").focus()
@@ -123,6 +124,7 @@ class DraftsModal(ModalScreen[Draft | None]):
                 yield Button("Compare", id="compare")
                 yield Button("Later", id="later")
                 yield Button("Open", id="open", variant="primary")
+        yield Footer()
 
     def _options(self) -> list[Option]:
         options = []

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Footer, Label, Static
 
 from alloy_tui.notion.bodyplan import AppendAfter, BodyPlan, DeleteBlock, UpdateBlock, count_blocks
 
@@ -78,6 +78,7 @@ class PlanPreviewModal(ModalScreen[bool]):
             with Horizontal(id="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Apply", id="confirm", variant="primary")
+        yield Footer()  # the dialog's own keys, over the page's
 
     def on_mount(self) -> None:
         self.query_one("#confirm", Button).focus()
