@@ -3,6 +3,8 @@ minimal plans, the conflict check, and every exit code."""
 
 from __future__ import annotations
 
+import io
+import sys
 import uuid
 from pathlib import Path
 
@@ -205,3 +207,11 @@ def test_page_rate_limited_exits_5(private_shell: Shell) -> None:
     assert result.code == 5
     assert result.err.startswith("error: Notion is rate limiting this connection (429).")
     assert "Gave up after 5 attempts" in result.err
+
+
+def test_import_reads_stdin(shell: Shell, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    page = new_page(shell, tmp_path, "# From stdin\n\nBefore.\n")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("After.\n"))
+    result = shell.ok("page", "import", page, "-", "--json")
+    assert result.json()["operations"] == 1 and result.json()["applied"] is True
+    assert shell.ok("page", "export", page).out == "After.\n"

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from alloy_tui.alloy.models import ResultPage
+from alloy_tui.alloy.notion_api import NotionAPI
 from tests.integration.cli_support import (
     HANDBOOK,
     Shell,
@@ -110,3 +113,25 @@ def test_search_rate_limited_exits_5(private_shell: Shell) -> None:
     result = private_shell("search", "x", "--json")
     assert result.code == 5 and result.out == ""
     assert result.err.startswith("error: Notion is rate limiting this connection (429).")
+
+
+def test_ctrl_c_while_searching_exits_130_and_clears_the_progress_line(
+    shell: Shell, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_search = NotionAPI.search
+    calls = 0
+
+    async def interrupted(self: NotionAPI, *args: Any, **kwargs: Any) -> ResultPage:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise KeyboardInterrupt
+        return await real_search(self, *args, **kwargs)
+
+    monkeypatch.setattr(NotionAPI, "search", interrupted)
+    terminal = TerminalStream()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    result = shell("search", "--kind", "page", "--json")
+    assert result.code == 130 and result.out == ""
+    assert "\rSearching: 100 results so far\x1b[K" in terminal.text
+    assert terminal.text.endswith("\r\x1b[K")
