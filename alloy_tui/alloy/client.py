@@ -9,7 +9,7 @@ import random
 import re
 import socket
 import time
-from collections.abc import Awaitable, Callable, Generator, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -18,6 +18,7 @@ from urllib.parse import quote
 import httpx
 
 from alloy_tui import __version__
+from alloy_tui.alloy.deadline import Deadlines
 from alloy_tui.alloy.errors import (
     ActionNotFoundError,
     AlloyError,
@@ -114,20 +115,6 @@ def make_http(
         transport=transport,
         limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
     )
-
-
-class _BearerAuth(httpx.Auth):
-    """Builds the Authorization header at send time; the revealed key is never stored."""
-
-    def __init__(self, api_key: Secret) -> None:
-        self._api_key = api_key
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["Authorization"] = f"Bearer {self._api_key.reveal()}"
-        yield request
-
-    def __repr__(self) -> str:
-        return "_BearerAuth(**********)"
 
 
 _PLAIN_SEGMENT: Final = re.compile(r"[A-Za-z0-9_.~-]+\Z")
@@ -237,7 +224,8 @@ class AlloyClient:
         self.log = log if log is not None else RequestLog()
         self.log.add_secret(api_key)
         self.on_wait = on_wait
-        self._auth = _BearerAuth(api_key)
+        self._api_key = api_key
+        self._deadlines = Deadlines()
         self._sleep = sleep
         self._limiter = limiter or RateLimiter(
             self.options.rate_per_second, self.options.rate_burst, sleep=sleep
@@ -245,7 +233,10 @@ class AlloyClient:
         self._rng = rng or random.Random()
         self._now = now or (lambda: datetime.now(UTC))
         self._policy = self.options.retry_policy
-        self._timeout = self.options.timeout
+        # Given per request only when the httpx client was made with other timeouts (building
+        # a Timeout for every request costs as much as some of the client's own work).
+        timeout = self.options.timeout
+        self._timeout: httpx.Timeout | None = None if http.timeout == timeout else timeout
 
     def __repr__(self) -> str:
         return f"AlloyClient(base_url={self.base_url!r}, user_id={self.user_id!r})"
@@ -500,10 +491,11 @@ class AlloyClient:
         }
         if user_scoped:
             headers["x-alloy-userid"] = self._require_user()
+        text: str | None = None
         content: bytes | None = None
         if body is not _NO_BODY:
-            self.log.remember_secrets(body)
-            content = self._encode(body)
+            text, content = self._encode(body)
+            self.log.remember_secrets(body, compact_json=text)
             headers["Content-Type"] = "application/json"
         record = self.log.start(
             method,
@@ -512,7 +504,7 @@ class AlloyClient:
             connector=connector,
             action=action,
             connection_id=connection_id,
-            request_body=None if body is _NO_BODY else body,
+            request_json=text,
             request_headers=headers,
         )
         exchange = _Exchange()
@@ -521,13 +513,16 @@ class AlloyClient:
 
         async def attempt(number: int) -> Any:
             if self.options.rate_limit and connection_id is not None:
+                delay = self._limiter.reserve(connection_id)
+                if delay > 0:
 
-                def paced(seconds: float) -> None:
-                    # Pacing is a wait, not latency: the request log shows them apart.
-                    stats.waited += seconds
-                    self._emit_wait(WaitEvent(seconds, "limiter", number, connection_id, action))
+                    def paced(seconds: float) -> None:
+                        # Pacing is a wait, not latency: the request log shows them apart.
+                        stats.waited += seconds
+                        event = WaitEvent(seconds, "limiter", number, connection_id, action)
+                        self._emit_wait(event)
 
-                await self._limiter.acquire(connection_id, on_wait=paced)
+                    await self._limiter.wait(connection_id, delay, on_wait=paced)
             return await self._attempt(
                 method, url, content, headers, params, exchange, allow_empty=allow_empty
             )
@@ -558,15 +553,15 @@ class AlloyClient:
             self.log.remember_secrets(result)
         return result
 
-    @staticmethod
-    def _encode(body: Any) -> bytes:
-        """Standard JSON only: NaN and Infinity (which Python would write) are refused before
-        sending, as a typed error naming where they are."""
+    def _encode(self, body: Any) -> tuple[str, bytes]:
+        """The body's JSON text and bytes. Standard JSON only: NaN and Infinity (which Python
+        would write) and lone surrogates are refused before sending, as a typed error naming
+        where they are."""
         try:
-            return json.dumps(
-                body, ensure_ascii=False, separators=(",", ":"), allow_nan=False
-            ).encode()
+            text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+            return text, text.encode()
         except (ValueError, TypeError, RecursionError):
+            self.log.remember_secrets(body)  # what the body held by name stays hidden anyway
             raise UnsendableBodyError(_unsendable(body)) from None
 
     def _answer_error(self, answer: Any) -> AlloyError:
@@ -617,11 +612,18 @@ class AlloyClient:
         exchange.status = None
         exchange.raw = b""
         request = self._http.build_request(
-            method, url, content=content, headers=headers, params=params, timeout=self._timeout
+            method,
+            url,
+            content=content,
+            headers=headers,
+            params=params,
+            timeout=self._timeout if self._timeout is not None else httpx.USE_CLIENT_DEFAULT,
         )
+        # Added to this request only, at send time: the revealed key is held by no variable.
+        request.headers["Authorization"] = f"Bearer {self._api_key.reveal()}"
         try:
-            async with asyncio.timeout(self.options.deadline):
-                response = await self._http.send(request, auth=self._auth, stream=True)
+            async with self._deadlines.limit(self.options.deadline):
+                response = await self._http.send(request, stream=True)
                 try:
                     raw = await self._read_capped(response)
                 finally:

@@ -42,6 +42,13 @@ class RateLimiter:
         delay = self.reserve(key)
         if delay <= 0:
             return 0.0
+        return await self.wait(key, delay, on_wait)
+
+    async def wait(
+        self, key: str, delay: float, on_wait: Callable[[float], None] | None = None
+    ) -> float:
+        """Sleep out a reservation's `delay` (told to `on_wait` first); a caller cancelled while
+        waiting gives its token back. (A caller whose `reserve` said 0 need not call this.)"""
         if on_wait is not None:
             on_wait(delay)
         try:

@@ -70,7 +70,18 @@ _SUSPECT_WORDS: Final = (
     "api_key",
     "password",
 )
-_SUSPECT = re.compile("|".join(map(re.escape, _SUSPECT_WORDS)))  # run on lower-cased text
+
+
+def _suspect(lowered: str) -> bool:
+    """Whether lower-cased text holds a word a secret travels with (a dozen substring scans
+    cost less than one regex alternation tried at every character, or than `any` over a
+    generator, which this loop is twice as fast as)."""
+    for word in _SUSPECT_WORDS:  # noqa: SIM110
+        if word in lowered:
+            return True
+    return False
+
+
 _HEADER_LINE = re.compile(r"(?im)^((?:proxy-)?authorization|cookie|set-cookie|x-api-key)\s*:.*$")
 
 
@@ -111,6 +122,31 @@ def secret_values(value: Any) -> list[str]:
     return found
 
 
+# Searched in the reversed text, so that each pattern starts with a literal (`":"`, `=`) that
+# the regex engine skips to quickly, instead of trying every name at every character.
+_REVERSED_KEYS = "|".join(re.escape(name[::-1]) for name in SENSITIVE_KEYS | SENSITIVE_HEADERS)
+_REVERSED_NAMED_STRING = re.compile(rf'":"(?:{_REVERSED_KEYS})"')
+_REVERSED_QUERY_NAMES = "|".join(re.escape(name[::-1]) for name in SENSITIVE_KEYS)
+_REVERSED_QUERY_PAIR = re.compile(rf"=(?:{_REVERSED_QUERY_NAMES})[?&]")
+
+
+def may_hold_secrets(compact_json: str) -> bool:
+    """False when this JSON text cannot carry what `secret_values` finds: no sensitive key or
+    header holding a string, no URL query parameter of a sensitive name. A cheap scan that
+    spares walking most bodies (Notion blocks, filters), which hold nothing secret by name.
+
+    The text must be what the client sends: `json.dumps(..., ensure_ascii=False,
+    separators=(",", ":"))`, in which no escape sequence can spell a letter. Names are
+    lower-cased as `secret_values` lower-cases them; a percent-encoded character (which could
+    hide a query parameter's name) counts as a maybe."""
+    if "%" in compact_json:
+        return True
+    reversed_text = compact_json[::-1].lower()
+    return _REVERSED_NAMED_STRING.search(reversed_text) is not None or (
+        "=" in compact_json and _REVERSED_QUERY_PAIR.search(reversed_text) is not None
+    )
+
+
 def _query_secrets(url: str) -> list[str]:
     try:
         query = urlsplit(url).query
@@ -139,7 +175,7 @@ def _scrub_known(text: str, secrets: Secrets) -> str:
 def redact_text(text: str, secrets: Secrets = ()) -> str:
     """Hide secrets in free text: URLs' query strings, JSON fragments, auth headers, known keys."""
     text = _scrub_known(text, secrets)
-    if not _SUSPECT.search(text.lower()):
+    if not _suspect(text.lower()):
         return text
     text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     text = _HEADER_LINE.sub(lambda m: f"{m.group(1)}: {REDACTED}", text)
@@ -234,18 +270,37 @@ class RequestRecord:
     latency_ms: float | None = None
     attempts: int = 0
     waited_s: float = 0.0
-    request_body: Any = None
     error: str | None = None
-    request_headers: dict[str, str] = field(default_factory=dict)
     finished: bool = False
-    # The answer is redacted when first read: the inspector opens few records, and walking
-    # every answer on the hot path would cost more than the rest of the client together.
+    # The request and the answer are redacted when first read: the inspector opens few
+    # records, and walking every body on the hot path would cost more than the rest of the
+    # client together.
+    _request: tuple[Any, dict[str, str]] | None = field(default=None, repr=False, compare=False)
+    _request_pending: Callable[[], tuple[Any, dict[str, str]]] | None = field(
+        default=None, repr=False, compare=False
+    )
     _response: Any = field(default=None, repr=False, compare=False)
     _pending: Callable[[], Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
         return self.finished and self.error is None
+
+    @property
+    def request_body(self) -> Any:
+        """The request's JSON, redacted and cut to the log's cap."""
+        return self._request_parts()[0]
+
+    @property
+    def request_headers(self) -> dict[str, str]:
+        """The request's headers (without Authorization, which is added at send time), redacted."""
+        return self._request_parts()[1]
+
+    def _request_parts(self) -> tuple[Any, dict[str, str]]:
+        if self._request_pending is not None:
+            self._request = self._request_pending()
+            self._request_pending = None
+        return self._request if self._request is not None else (None, {})
 
     @property
     def response_body(self) -> Any:
@@ -297,8 +352,11 @@ class RequestLog:
         self._seen.appendleft(wrapped)
         self._reorder()
 
-    def remember_secrets(self, value: Any) -> None:
-        """Register every secret `value` (a request or an answer) carries by name."""
+    def remember_secrets(self, value: Any, compact_json: str | None = None) -> None:
+        """Register every secret `value` (a request or an answer) carries by name. Given its
+        compact JSON text (as sent), a value whose text cannot hold one is not walked at all."""
+        if compact_json is not None and not may_hold_secrets(compact_json):
+            return
         for found in secret_values(value):
             self.add_secret(found)
 
@@ -309,6 +367,17 @@ class RequestLog:
 
     def redact(self, value: Any) -> Any:
         return redact(value, self._secrets)
+
+    def _secrets_with(self, then: tuple[Secret, ...]) -> tuple[Secret, ...]:
+        """The secrets known now and those known when a record was made (one of those may
+        have been forgotten since: only the last MAX_KNOWN_SECRETS are kept)."""
+        now = self._secrets
+        if then is not now and not set(then) <= set(now):
+            now = tuple(sorted(set(now) | set(then), key=lambda s: -len(s.reveal())))
+        return now
+
+    def _redact_later(self, value: Any, then: tuple[Secret, ...]) -> Any:
+        return redact(value, self._secrets_with(then))
 
     def subscribe(self, callback: Callable[[RequestEvent], None]) -> Callable[[], None]:
         """Call `callback` on every start and finish; returns a function that unsubscribes."""
@@ -348,9 +417,28 @@ class RequestLog:
         action: str | None = None,
         connection_id: str | None = None,
         request_body: Any = None,
+        request_json: str | None = None,
         request_headers: Mapping[str, str] | None = None,
     ) -> RequestRecord:
+        """Open a record. The body is given as its JSON text as sent (`request_json`, kept as
+        is and parsed and redacted when first read) or as an object (`request_body`, redacted
+        now: its owner may change it later)."""
         secrets = self._secrets
+        cap = self.body_cap
+        headers = dict(request_headers or {})
+        if request_json is not None:
+            text = request_json
+
+            def request() -> tuple[Any, dict[str, str]]:
+                body = self._redact_later(json.loads(text), secrets)
+                return cap_body(body, cap), self._redact_later(headers, secrets)
+
+        else:
+            redacted = cap_body(redact(request_body, secrets), cap)
+
+            def request() -> tuple[Any, dict[str, str]]:
+                return redacted, self._redact_later(headers, secrets)
+
         record = RequestRecord(
             id=next(self._ids),
             started_at=started_at,
@@ -359,8 +447,7 @@ class RequestLog:
             connector=connector,
             action=action,
             connection_id=connection_id,
-            request_body=cap_body(redact(request_body, secrets), self.body_cap),
-            request_headers=redact(dict(request_headers or {}), secrets),
+            _request_pending=request,
         )
         self._records.append(record)
         self._in_flight += 1

@@ -8,6 +8,7 @@ _HEX32 = re.compile(r"([0-9a-fA-F]{32})")
 _DASHED = re.compile(
     r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"
 )
+_DASHED_LOWER = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
 
 
@@ -16,6 +17,8 @@ def normalize_id(value: str) -> str:
 
     Raises ValueError for anything that is not a 32-hex-digit UUID.
     """
+    if len(value) == 36 and _DASHED_LOWER.fullmatch(value):
+        return value  # already normal: the common case, on every call the client makes
     raw = value.strip().replace("-", "").lower()
     if len(raw) != 32 or not all(c in "0123456789abcdef" for c in raw):
         raise ValueError(f"not a Notion id: {value!r}")
