@@ -47,12 +47,19 @@ REFERENCES = [
 ]  # fmt: skip
 BREAKS = ["\n", " \n", "  \n", "   \n", "\n  ", "\n\t", "\r", "\r\n", "\x00"]
 PARSER_ONLY = ["`", "_", "__", "[", "](u)", "<u>", "</u>", "$", "$x$", "~", "~~", "![i](u)"]
+DIALECT = [
+    "`", "``", "[", "]", "](", "(u)", ")", "(", "](https://x.dev/a\\(b\\))", "](<a b>)",
+    "](mention:user/1c2b3a4d5e6f4a8b9c0d1e2f3a4b5c6d)", "](mention:date/2024-06-01)", "<u>",
+    "</u>", '<span data-color="red">', "</span>", "<b>", "</b>", "<code>", "</code>", "<br>",
+    "$", "$x$", "~", "~~", "!", "&amp;", "\\&", " ", "a",
+]  # fmt: skip
 
 fast_sources = st.lists(
     st.sampled_from(TEXT + UNICODE + STARS + ESCAPES + REFERENCES + BREAKS), max_size=24
 ).map("".join)
 any_sources = st.one_of(
     fast_sources,
+    st.lists(st.sampled_from(TEXT + STARS + ESCAPES + BREAKS + DIALECT), max_size=30).map("".join),
     st.lists(
         st.sampled_from(TEXT + UNICODE + STARS + ESCAPES + REFERENCES + BREAKS + PARSER_ONLY),
         max_size=24,
@@ -107,16 +114,43 @@ def test_fast_path_examples(source: str, expected: list[dict[str, Any]]) -> None
     "source",
     [
         "`code`",
+        "`` `tick` `` and ` a ` and `  `",
         "[a](https://x.dev)",
-        "<u>under</u>",
+        "[**b** `c`](<https://x.dev/a b>) and [d](u\\(1\\)) [e](u?a=1\\&b=2)",
+        "[@Ada](mention:user/1c2b3a4d5e6f4a8b9c0d1e2f3a4b5c6d) **[Plan](mention:page/x)**",
+        '<u>under</u> <span data-color="red">red</span> <b> b</b><br>',
+        "~~gone~~ a ~ b",
+        "$x^2$ and $ x$ and $5",
+        "**a *b* c**",
+        "~~**a**~~ ***b***",
+        "`a]`",
+        "x ``` y",
+    ],
+)
+def test_fast_path_answers_the_dialect(source: str) -> None:
+    """What the renderer writes is tokenized without the parser, as the parser would."""
+    assert _fast_inline(source) is not None
+    assert _fast_inline(source) == _slow_inline(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
         "_em_",
-        "~~gone~~",
-        "$x^2$",
         "*a**b*",  # a run that can both open and close
         "**a*",  # unequal runs
         "****a****",  # runs longer than three
-        "**a *b* c**",  # nested pairs
+        "*a ~~b* c~~",  # crossing pairs
+        "~~~a~~~",
         "a\\\rb",
+        "![i](u)",
+        '[a](u "title")',
+        "[a]( u)",
+        "[a]()",
+        "[a [b](u)](v)",
+        "[a]",
+        "<div>",
+        "<https://x.dev>",
     ],
 )
 def test_fast_path_leaves_the_rest_to_the_parser(source: str) -> None:
