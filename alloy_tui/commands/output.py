@@ -7,10 +7,10 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, TextIO
 
+from alloy_tui.alloy.requestlog import REDACTED, scrub_known
 from alloy_tui.alloy.retry import WaitEvent
 from alloy_tui.alloy.secret import Secret
 
-REDACTED: Final = "[REDACTED]"
 _BIDI_CONTROLS: Final = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _WAIT_REASONS: Final = {
     "rate_limited": "Rate limited",
@@ -48,23 +48,18 @@ class Output:
         redact: Callable[[str], str] | None = None,
     ) -> None:
         self.stream = stream
-        self._secrets = tuple(secret for secret in secrets if secret)
+        self._secrets: tuple[Secret, ...] = tuple(secret for secret in secrets if secret)
         self._redact = redact
 
     def scrub(self, text: str) -> str:
-        for secret in self._secrets:
-            if secret.reveal() in text:
-                text = text.replace(secret.reveal(), REDACTED)
+        text = scrub_known(text, self._secrets)
         return self._redact(text) if self._redact is not None else text
 
     def scrub_value(self, value: Any) -> Any:
         """`value` (JSON) with the known secrets hidden in every string, before it is written
         in a form that may escape them (JSON escapes, Markdown's backslashes)."""
         if isinstance(value, str):
-            for secret in self._secrets:
-                if secret.reveal() in value:
-                    value = value.replace(secret.reveal(), REDACTED)
-            return value
+            return scrub_known(value, self._secrets)
         if isinstance(value, Mapping):
             return {key: self.scrub_value(item) for key, item in value.items()}
         if isinstance(value, list | tuple):
