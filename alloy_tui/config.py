@@ -18,7 +18,6 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 import platformdirs
-import tomlkit
 from dotenv import dotenv_values
 
 from alloy_tui.alloy.notion_api import NOTION_VERSION, NOTION_VERSIONS
@@ -535,7 +534,10 @@ def save_config_values(values: Mapping[str, str | None], path: Path | None = Non
     path = path or default_config_path()
     read_config_file(path)  # a broken file is a ConfigError naming its line, never overwritten
     text = _config_text(path)
-    # tomlkit edits the document in place, so the user's comments and layout survive.
+    # tomlkit edits the document in place, so the user's comments and layout survive. (Imported
+    # here: only a write needs it, and the app's start does not.)
+    import tomlkit
+
     try:
         document = tomlkit.parse(text)
     except (RecursionError, MemoryError, ValueError, tomlkit.exceptions.TOMLKitError) as exc:

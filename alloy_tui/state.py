@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from alloy_tui.alloy.errors import AlloyError
@@ -86,13 +88,28 @@ class AppState:
         return self.clock()
 
     @property
+    def drafts_dir(self) -> Path:
+        return self.settings.state_dir / "drafts"
+
+    @property
     def drafts(self) -> DraftStore:
         """The draft journal (unsaved page edits) under the state dir; created on first use."""
         if self._drafts is None:
             from alloy_tui.drafts import DraftStore
 
-            self._drafts = DraftStore(self.settings.state_dir / "drafts", clock=self.clock)
+            self._drafts = DraftStore(self.drafts_dir, clock=self.clock)
         return self._drafts
+
+    def may_have_drafts(self) -> bool:
+        """False when the drafts folder is missing or empty: nothing to offer or report, and
+        no need to load the draft store (and the editor it brings) at start."""
+        try:
+            with os.scandir(self.drafts_dir) as entries:
+                return next(entries, None) is not None
+        except FileNotFoundError:
+            return False
+        except OSError:
+            return True  # unreadable: the store reports it
 
     # ---- connections -----------------------------------------------------------------
 

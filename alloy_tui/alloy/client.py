@@ -8,6 +8,7 @@ import math
 import random
 import re
 import socket
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -112,9 +113,43 @@ def make_http(
     return httpx.AsyncClient(
         timeout=options.timeout,
         follow_redirects=False,
-        transport=transport,
-        limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+        transport=transport or _Transports(LIMITS),
     )
+
+
+LIMITS: Final = httpx.Limits(max_connections=20, max_keepalive_connections=10)
+
+
+class _Transports(httpx.AsyncBaseTransport):
+    """httpx's own transport, made at the first request of each scheme. httpx builds its TLS
+    context (the CA bundle: 100-200 ms) when a client is made, which delayed the app's first
+    paint; here an https transport is made at the first https request, in a thread (the event
+    loop keeps painting), and plain http (the local sandbox) never loads the CA bundle: its
+    transport gets a TLS context that trusts nothing, which it never uses."""
+
+    def __init__(self, limits: httpx.Limits) -> None:
+        self._limits = limits
+        self._plain: httpx.AsyncHTTPTransport | None = None
+        self._tls: httpx.AsyncHTTPTransport | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.scheme == "https":
+            if self._tls is None:
+                made = await asyncio.to_thread(httpx.AsyncHTTPTransport, limits=self._limits)
+                if self._tls is None:
+                    self._tls = made
+                else:  # another request made one meanwhile
+                    await made.aclose()
+            return await self._tls.handle_async_request(request)
+        if self._plain is None:
+            trusts_nothing = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # fails closed if used
+            self._plain = httpx.AsyncHTTPTransport(limits=self._limits, verify=trusts_nothing)
+        return await self._plain.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        for transport in (self._plain, self._tls):
+            if transport is not None:
+                await transport.aclose()
 
 
 _PLAIN_SEGMENT: Final = re.compile(r"[A-Za-z0-9_.~-]+\Z")

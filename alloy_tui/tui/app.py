@@ -178,6 +178,8 @@ class AlloyApp(App[None]):
         if change.reason != "listed" or self._drafts_offered:
             return
         self._drafts_offered = True
+        if not self.state.may_have_drafts():
+            return
         from alloy_tui.tui.modals.drafts import offer_drafts
 
         offer_drafts(self)
