@@ -8,7 +8,8 @@ sort keys, the trigram index of titles, and the sort indexes made on demand.
   `objects_sources`: a database's data sources (not found among its rows).
 - `title_search`: an FTS5 trigram index of `objects.title_key`, kept by triggers, so a search
   for three characters or more reads only the titles that hold it.
-- `objects_sort_*`: an index per ORDER BY a query asked for, made the first time it is used.
+- `objects_sort_*`: an index per first sort key (and direction) queries asked for, made the
+  first time one is asked for; further keys are sorted within its runs of equal values.
 """
 
 from __future__ import annotations
@@ -28,11 +29,13 @@ ROW_SCOPE = "object = 'page' AND in_trash = 0 AND parent_type = 'database_id'"
 SOURCE_KEY = "json_extract(data, '$.data_source_id')"
 """The data source a row names (NULL: its database's first source)."""
 
-MAX_SORT_INDEXES = 24
-"""Sort indexes made on demand, at most: past this a query sorts without one."""
+ROWS_INDEX = "objects_rows"
+
+MAX_SORT_INDEXES = 16
+"""Sort indexes made on demand, at most (each serves one first sort key and direction)."""
 
 SCHEMA = f"""
-CREATE INDEX IF NOT EXISTS objects_rows ON objects (parent_id, {SOURCE_KEY}, created DESC, id)
+CREATE INDEX IF NOT EXISTS {ROWS_INDEX} ON objects (parent_id, {SOURCE_KEY}, created DESC, id)
     WHERE {ROW_SCOPE};
 CREATE INDEX IF NOT EXISTS objects_sources ON objects (parent_id, created, id)
     WHERE object = 'data_source';
@@ -127,21 +130,22 @@ def _statements(script: str) -> list[str]:
     return [s for s in out if s]
 
 
-def ensure_sort_index(conn: sqlite3.Connection, terms: Sequence[str]) -> str | None:
+def ensure_sort_index(conn: sqlite3.Connection, terms: Sequence[str]) -> str:
     """The name of an index over a data source's live rows in this order (`terms`: ORDER BY
-    expressions, each with its direction), made now if there is none and fewer than
-    MAX_SORT_INDEXES exist; None when the cap is reached."""
+    expressions, each with its direction), made now if there is none. At MAX_SORT_INDEXES the
+    oldest one made is dropped first (a query that needs it again makes it again)."""
     columns = ", ".join([f"parent_id, {SOURCE_KEY}", *terms])
     name = "objects_sort_" + hashlib.sha1(columns.encode(), usedforsecurity=False).hexdigest()[:16]
-    made = {
-        row[0]
+    made = [
+        str(row[0])
         for row in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'objects_sort_%'"
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'objects_sort_%' "
+            "ORDER BY rowid"
         )
-    }
+    ]
     if name in made:
         return name
-    if len(made) >= MAX_SORT_INDEXES:
-        return None
+    for oldest in made[: max(0, len(made) - MAX_SORT_INDEXES + 1)]:
+        conn.execute(f"DROP INDEX {oldest}")
     conn.execute(f"CREATE INDEX {name} ON objects ({columns}) WHERE {ROW_SCOPE}")
     return name

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from alloy_tui.sandbox.store_indexes import ROW_SCOPE, SOURCE_KEY, ensure_sort_index
+from alloy_tui.sandbox.store_indexes import ROW_SCOPE, ROWS_INDEX, SOURCE_KEY, ensure_sort_index
 
 TRIGRAM = 3
 """The shortest needle the trigram index can look up; shorter ones scan titles by edit time."""
@@ -51,22 +51,29 @@ def source_window(
 ) -> list[sqlite3.Row]:
     """Rows `offset` .. `offset + limit` of a data source's live rows that pass `where`, by
     `order`, then newest first (`first`: rows naming no source belong to it too, as they do to
-    a database's first source). An order gets an index the first time it is asked for."""
+    a database's first source). An order gets an index the first time it is asked for.
+    The condition "0" (no row passes) is answered without a query."""
+    if where.condition == "0":
+        return []
     keys: list[str] = []
     order_by: list[str] = []
-    index_terms: list[str] = []
+    first_terms: list[str] = []  # the first key's, which its index holds
     for i, term in enumerate(order):
+        terms: list[str] = []
         if term.nullable and not term.descending:  # NULL sorts first ascending: move it last
             keys.append(f"({term.expression}) IS NULL AS n{i}")
             order_by.append(f"n{i}")
-            index_terms.append(f"({term.expression}) IS NULL")
+            terms.append(f"({term.expression}) IS NULL")
         direction = " DESC" if term.descending else ""
         keys.append(f"{term.expression} AS k{i}")
         order_by.append(f"k{i}{direction}")
-        index_terms.append(f"{term.expression}{direction}")
+        terms.append(f"{term.expression}{direction}")
+        first_terms = first_terms or terms
     order_by += ["created DESC", "id"]
-    if order:
-        ensure_sort_index(conn, [*index_terms, "created DESC", "id"])
+    # Named, not left to the planner: without statistics it may pick the parent index and sort
+    # every row of the source.
+    index = ensure_sort_index(conn, [*first_terms, "created DESC", "id"]) if order else ROWS_INDEX
+    table = f"objects INDEXED BY {index}"
     arms: list[tuple[str, tuple[str, ...]]] = [(f"{SOURCE_KEY} = ?", (source_id,))]
     if first:
         arms.append((f"{SOURCE_KEY} IS NULL", ()))
@@ -77,7 +84,7 @@ def source_window(
         if where.condition:
             conditions.append(f"({where.condition})")
         selects.append(
-            f"SELECT {', '.join(['*', *keys])} FROM objects "  # noqa: S608 - the planner's SQL
+            f"SELECT {', '.join(['*', *keys])} FROM {table} "  # noqa: S608 - the planner's SQL
             f"WHERE {' AND '.join(conditions)}"
         )
         args += [database_id, *source_args, *where.args]

@@ -11,13 +11,15 @@ people and relations in sorts); the Python engine answers those. Supported:
   properties (dates through the store's row keys, which hold every date as UTC text).
 
 Each condition is TRUE exactly when the Python predicate is True (NULL or FALSE otherwise), so
-`and`/`or` combine them as Python does. Property values here are those a row stores, so a
-property whose type was changed after rows were written (`retyped` on its data source) is left
-to Python.
+`and`/`or` combine them as Python does. Operands are written into the SQL as literals (quoted),
+so parts that fold away leave no parameters behind. Property values here are those a row
+stores, so a property whose type was changed after rows were written (`retyped` on its data
+source) is left to Python.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +30,11 @@ from alloy_tui.sandbox.store_rows import OrderTerm, RowFilter
 
 RETYPED_KEY = "retyped"
 """A data source's list of property ids whose type changed after it was created."""
+
+TRUE = "1"
+FALSE = "0"
+"""A condition that holds for every row or none (`RowFilter.condition` is never TRUE; FALSE
+means no row, which `source_window` answers without a query)."""
 
 _NUMBER_SQL = {
     "equals": "=",
@@ -55,10 +62,12 @@ def plan(
     planner = _Planner(schema, set(retyped))
     try:
         condition = "" if filter_json is None else planner.condition(filter_json)
+        if condition == TRUE:
+            condition = ""
         order = tuple(planner.sort(sort) for sort in sorts_json or [])
     except _NoPlan:
         return None
-    return RowPlan(RowFilter(condition, tuple(planner.args)), order)
+    return RowPlan(RowFilter(condition), order)
 
 
 def literal(text: str) -> str:
@@ -66,11 +75,19 @@ def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _number(value: Any) -> str:
+    """An SQL number literal of a filter's operand (one SQLite holds exactly, or no plan)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63:
+        return str(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return repr(value)
+    raise _NoPlan
+
+
 class _Planner:
     def __init__(self, schema: Schema, retyped: set[str]) -> None:
         self.schema = schema
         self.retyped = retyped
-        self.args: list[Any] = []
 
     def prop(self, key: Any, types: Collection[str]) -> Mapping[str, Any]:
         prop = find_property(self.schema, key) if isinstance(key, str) else None
@@ -93,10 +110,16 @@ class _Planner:
     def condition(self, spec: Mapping[str, Any]) -> str:
         compound = [key for key in COMPOUND if key in spec]
         if compound:
+            both = compound[0] == "and"
+            # Constant parts fold away (Python: all([]) is True, any([]) is False).
             parts = [self.condition(item) for item in spec[compound[0]]]
-            if not parts:  # Python: all([]) is True, any([]) is False
-                return "1" if compound[0] == "and" else "0"
-            joiner = " AND " if compound[0] == "and" else " OR "
+            absorbing, neutral = (FALSE, TRUE) if both else (TRUE, FALSE)
+            if absorbing in parts:
+                return absorbing
+            parts = [part for part in parts if part != neutral]
+            if not parts:
+                return neutral
+            joiner = " AND " if both else " OR "
             return "(" + joiner.join(f"({part})" for part in parts) + ")"
         if "property" not in spec:  # a timestamp filter
             raise _NoPlan
@@ -123,22 +146,21 @@ class _Planner:
             ids = list(by_id)
         else:
             ids = [i for i, o in by_id.items() if o.get("name") == operand]
-        marks = ", ".join("?" * len(ids))
-        self.args.extend(ids)
-        inside = f"{value} IN ({marks})" if ids else "0"
-        if condition in ("equals", "is_not_empty"):
-            return inside
-        return f"{value} IS NULL OR NOT ({inside})"
+        positive = condition in ("equals", "is_not_empty")
+        if not ids:
+            return FALSE if positive else TRUE
+        inside = f"{value} IN ({', '.join(literal(i) for i in ids)})"
+        return inside if positive else f"{value} IS NULL OR NOT ({inside})"
 
     def number_condition(self, value: str, condition: str, operand: Any) -> str:
         if condition == "is_empty":
             return f"{value} IS NULL"
         if condition == "is_not_empty":
             return f"{value} IS NOT NULL"
-        self.args.append(operand)
+        number = _number(operand)
         if condition == "does_not_equal":
-            return f"{value} IS NULL OR {value} != ?"
-        return f"{value} {_NUMBER_SQL[condition]} ?"
+            return f"{value} IS NULL OR {value} != {number}"
+        return f"{value} {_NUMBER_SQL[condition]} {number}"
 
     def checkbox_condition(self, value: str, condition: str, operand: Any) -> str:
         checked = operand if condition == "equals" else not operand
