@@ -10,7 +10,6 @@ from typing import Any
 import httpx
 import pytest
 
-from alloy_tui.alloy import client as client_module
 from alloy_tui.alloy.client import make_http
 
 
@@ -27,7 +26,7 @@ class FakeTransport(httpx.AsyncBaseTransport):
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, str]]:
     FakeTransport.made = []
-    monkeypatch.setattr(client_module.httpx, "AsyncHTTPTransport", FakeTransport)
+    monkeypatch.setattr(httpx, "AsyncHTTPTransport", FakeTransport)
     return FakeTransport.made
 
 
