@@ -61,11 +61,11 @@ class AlloyApp(App[None]):
     CSS_PATH = _css_paths()
     COMMANDS = App.COMMANDS | {_alloy_commands}
     # Every screen gets a size class: an 80x24 terminal gets compact dialogs (app.tcss).
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+    HORIZONTAL_BREAKPOINTS = [
         (0, "-narrow"),
         (100, "-wide"),
     ]
-    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-short"), (32, "-tall")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     BINDINGS: ClassVar[list[BindingType]] = [
         # Priority, so F1 and ? also answer inside dialogs (a modal hides the app's other
         # bindings); a focused text field still types its ? (Textual leaves out a binding
