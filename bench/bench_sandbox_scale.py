@@ -1,19 +1,24 @@
-"""Sandbox engine speed: search and database queries over a 10,000-page workspace.
+"""Sandbox cost that stays flat as the workspace grows: the same calls on a 100,000-row and a
+1,000-row "Load test" database (both seeded in this run, the big one once, in a temp dir).
 
-Run: .venv/bin/python bench/bench_sandbox_search.py [--pages N] [--count N] [--quick]
-Reports p50/p95 of search and database query through NotionEngine.execute and their ratio to
-the baseline; it judges nothing (an absolute time would fail on a loaded machine). The goals are
-scaling ratios (100,000 rows vs 1,000 in the same run), which the next benchmark of the engine
-brings.
-Baseline (same run): one trivial `SELECT 1` round-trip on the same SQLite connection plus
-json.dumps of a 100-item list of small dicts: the floor of work any answer has to do.
+Run: .venv/bin/python -m bench sandbox_scale [--quick]   (or bench/bench_sandbox_scale.py)
+
+Four p50s through the sandbox engine (NotionEngine.execute + json.dumps of the answer, as the
+HTTP layer does), each a RATIO big/small with goal <= 3:
+  (a) post-database-query, the first 100 rows, no filter;
+  (b) `Status equals Review` sorted by Due descending, 100 rows;
+  (c) the 5th page of 100 rows by cursor (start_cursor from the 4th page's next_cursor);
+  (d) post-search for a title no page has (100,000 pages in the big workspace).
+Plus (b) as Notion 2025-09-03 (query-data-source) and (b) end to end over HTTP (httpx to a
+SandboxServer on 127.0.0.1, Alloy's official execute envelope), same goal.
+Seeding times, and the first sorted query on each store (which makes its sort index), are
+printed, not judged. Exits non-zero only when a ratio exceeds its goal.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import random
 import statistics
 import sys
 import tempfile
@@ -22,124 +27,258 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from alloy_tui.sandbox.actions import NotionEngine
-from alloy_tui.sandbox.seed import TITLE_TOPICS, TITLE_WORDS, seed_id, seed_workspace
+from alloy_tui.sandbox.defaults import DEFAULT_API_KEY, DEFAULT_USER_ID, SEED_CONNECTION_ID
+from alloy_tui.sandbox.seed import seed_workspace
+from alloy_tui.sandbox.seed_load import LOAD_TEST_ID, seed_load_test
+from alloy_tui.sandbox.server import SandboxConfig, SandboxServer
 from alloy_tui.sandbox.store import Store
+from bench.report import Ratio, emit, exit_code
+
+SMALL = 1_000
+BIG = 100_000
+GOAL = 3.0
+NO_HIT = "zzqx no such title"
+STATUS_BY_DUE: dict[str, Any] = {
+    "filter": {"property": "Status", "select": {"equals": "Review"}},
+    "sorts": [{"property": "Due", "direction": "descending"}],
+    "page_size": 100,
+}
 
 
-def timings(calls: list[Callable[[], Any]]) -> list[float]:
-    out: list[float] = []
-    for call in calls:
+class Workspace:
+    """One seeded data file and an engine over it."""
+
+    def __init__(self, folder: Path, rows: int) -> None:
+        self.rows = rows
+        self.path = folder / f"rows-{rows}.sqlite3"
+        started = time.perf_counter()
+        store = Store(self.path)
+        seed_workspace(store)
+        seed_load_test(store, rows)
+        self.seed_seconds = time.perf_counter() - started
+        self.store = store
+        self.engine = NotionEngine(store)
+        with store.lock:
+            self.pages = store.conn.execute(
+                "SELECT count(*) FROM objects WHERE object = 'page' AND in_trash = 0"
+            ).fetchone()[0]
+        self.source_id = str(
+            self.call("retrieve-a-database", {"database_id": LOAD_TEST_ID}, {}, "2025-09-03")[
+                "data_sources"
+            ][0]["id"]
+        )
+
+    def call(
+        self, action: str, path: dict[str, Any], body: dict[str, Any], version: str = "2022-06-28"
+    ) -> Any:
+        status, answer = self.engine.execute(
+            action, path_params=path, body=body, query={}, notion_version=version
+        )
+        if status != 200:
+            raise SystemExit(f"{action} {body} failed on {self.rows} rows: {answer}")
+        json.dumps(answer)  # the HTTP layer serialises every answer
+        return answer
+
+    def query(self, body: dict[str, Any]) -> Any:
+        return self.call("post-database-query", {"database_id": LOAD_TEST_ID}, body)
+
+    def fifth_page_cursor(self) -> str:
+        cursor: str | None = None
+        for _ in range(4):
+            body: dict[str, Any] = {"page_size": 100}
+            if cursor:
+                body["start_cursor"] = cursor
+            cursor = self.query(body)["next_cursor"]
+            if cursor is None:
+                raise SystemExit(f"the {self.rows}-row database has fewer than 5 pages")
+        return cursor
+
+
+def p50(call: Callable[[], Any], count: int) -> float:
+    samples = []
+    for _ in range(count):
         started = time.perf_counter()
         call()
-        out.append((time.perf_counter() - started) * 1000)
-    return out
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
 
 
-def p50_p95(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+def paired(small: Callable[[], Any], big: Callable[[], Any], count: int) -> tuple[float, float]:
+    """p50s of two calls measured in alternating rounds, so load on the machine hits both."""
+    for call in (small, big, small, big):  # warm: caches, the sort index of this order
+        call()
+    smalls: list[float] = []
+    bigs: list[float] = []
+    for _ in range(max(1, count // 5)):
+        smalls.append(p50(small, 5))
+        bigs.append(p50(big, 5))
+    return statistics.median(smalls), statistics.median(bigs)
 
 
-def search_calls(engine: NotionEngine, count: int, rng: random.Random) -> list[Callable[[], Any]]:
-    words = [w.lower() for w in TITLE_WORDS] + list(TITLE_TOPICS) + ["handbook", "zzz-no-hit", ""]
-    calls: list[Callable[[], Any]] = []
-    for i in range(count):
-        body: dict[str, Any] = {"query": rng.choice(words)}
-        if i % 3 == 1:
-            body["filter"] = {"property": "object", "value": "page"}
-        elif i % 3 == 2:
-            body["sort"] = {"timestamp": "last_edited_time", "direction": "ascending"}
-            body["page_size"] = rng.choice((10, 50, 100))
-        calls.append(_execute(engine, "post-search", {}, body))
-    return calls
+def measure(
+    name: str,
+    what: str,
+    small: Callable[[], Any],
+    big: Callable[[], Any],
+    count: int,
+    workspaces: tuple[Workspace, Workspace],
+) -> Ratio:
+    small_ms, big_ms = paired(small, big, count)
+    lo, hi = workspaces
+    print(f"{name}: {lo.rows:,} rows p50 {small_ms:.2f} ms; {hi.rows:,} rows p50 {big_ms:.2f} ms")
+    return emit(
+        Ratio(
+            name,
+            f"{what}, p50 of {count} calls at {hi.rows:,} rows ({hi.pages:,} pages)",
+            f"the same at {lo.rows:,} rows ({lo.pages:,} pages), same run",
+            big_ms / small_ms,
+            goal=GOAL,
+        )
+    )
 
 
-def query_calls(engine: NotionEngine, count: int, rng: random.Random) -> list[Callable[[], Any]]:
-    tasks = {"database_id": seed_id("database", "tasks")}
-    bodies: list[dict[str, Any]] = [
-        {},
-        {"filter": {"property": "Status", "status": {"does_not_equal": "Done"}}},
-        {"filter": {"property": "Tags", "multi_select": {"contains": "bug"}}},
-        {"filter": {"property": "Due", "date": {"next_month": {}}}},
-        {
-            "filter": {
-                "and": [
-                    {"property": "Estimate", "number": {"greater_than": 2}},
-                    {
-                        "or": [
-                            {"property": "Priority", "select": {"equals": "P0"}},
-                            {"property": "Overdue", "formula": {"checkbox": {"equals": True}}},
-                        ]
-                    },
-                ]
+def first_sorted_query(workspace: Workspace) -> float:
+    """The first Status/Due query on a fresh data file: it makes the sort index of Due."""
+    started = time.perf_counter()
+    workspace.query(STATUS_BY_DUE)
+    return (time.perf_counter() - started) * 1000
+
+
+class OverHttp:
+    """A SandboxServer on a workspace's data file, and query (b) through it with httpx."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        workspace.store.close()  # the server opens the file itself
+        self.server = SandboxServer(
+            SandboxConfig(data_path=workspace.path, port=0, rate_limit=False)
+        )
+        self.server.start()
+        self.client = httpx.Client(
+            base_url=self.server.base_url,
+            headers={
+                "Authorization": f"Bearer {DEFAULT_API_KEY}",
+                "x-api-version": "2025-09",
+                "x-alloy-userid": DEFAULT_USER_ID,
             },
-            "sorts": [{"property": "Due", "direction": "ascending"}],
-        },
-        {"sorts": [{"property": "Name", "direction": "descending"}], "page_size": 50},
-        {"filter": {"property": "Name", "title": {"contains": "fix"}}},
-    ]
-    return [
-        _execute(engine, "post-database-query", tasks, rng.choice(bodies)) for _ in range(count)
-    ]
+            timeout=60,
+        )
+        self.payload = {
+            "credentialId": SEED_CONNECTION_ID,
+            "pathParams": {"database_id": LOAD_TEST_ID},
+            "requestBody": STATUS_BY_DUE,
+        }
 
+    def call(self) -> Any:
+        response = self.client.post(
+            "/connectors/notion/actions/post-database-query/execute", json=self.payload
+        )
+        if response.status_code != 200:
+            raise SystemExit(f"HTTP query failed: {response.status_code} {response.text[:300]}")
+        return response.json()
 
-def _execute(
-    engine: NotionEngine, action: str, path: dict[str, Any], body: dict[str, Any]
-) -> Callable[[], Any]:
-    def call() -> Any:
-        status, result = engine.execute(action, path_params=path, body=body, query={})
-        if status != 200:
-            raise SystemExit(f"{action} failed: {result}")
-        return json.dumps(result)  # the HTTP layer serialises every answer
-
-    return call
-
-
-def baseline_calls(store: Store, count: int) -> list[Callable[[], Any]]:
-    items = [{"object": "page", "id": str(i), "title": f"Page {i}"} for i in range(100)]
-
-    def call() -> Any:
-        with store.lock:
-            store.conn.execute("SELECT 1").fetchone()
-        return json.dumps(items)
-
-    return [call] * count
+    def close(self) -> None:
+        self.client.close()
+        self.server.stop()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--pages", type=int, default=10_000)
-    parser.add_argument("--count", type=int, default=300)
-    parser.add_argument("--quick", action="store_true", help="100 calls of each kind")
+    parser.add_argument("--count", type=int, default=60, help="calls per figure and size")
+    parser.add_argument("--quick", action="store_true", help="20 calls per figure and size")
+    parser.add_argument("--big", type=int, default=BIG, help=argparse.SUPPRESS)
     args, _unknown = parser.parse_known_args(sys.argv[1:])
-    count = 100 if args.quick else args.count
-    with tempfile.TemporaryDirectory() as folder:
-        store = Store(Path(folder) / "bench.sqlite3")
-        started = time.perf_counter()
-        seed_workspace(store, pages=args.pages)
-        seeded = time.perf_counter() - started
-        engine = NotionEngine(store)
-        rng = random.Random(7)
-        timings(search_calls(engine, 20, rng) + query_calls(engine, 20, rng))  # warm up
-        search = timings(search_calls(engine, count, rng))
-        query = timings(query_calls(engine, count, rng))
-        base = timings(baseline_calls(store, count))
-        store.close()
-
-    base50, base95 = p50_p95(base)
-    print(f"seeded {args.pages} extra pages in {seeded:.2f} s")
-    print(
-        f"baseline (SELECT 1 + json.dumps of 100 small dicts): "
-        f"p50 {base50:.3f} ms, p95 {base95:.3f} ms"
-    )
-    for name, samples in (("search", search), ("database query", query)):
-        p50, p95 = p50_p95(samples)
-        print(
-            f"{name:>15}: {len(samples)} calls, p50 {p50:.2f} ms, p95 {p95:.2f} ms, "
-            f"p50/baseline {p50 / base50:.0f}x"
+    count = 20 if args.quick else args.count
+    ratios: list[Ratio] = []
+    with tempfile.TemporaryDirectory(prefix="bench-sandbox-scale-") as folder:
+        small = Workspace(Path(folder), SMALL)
+        big = Workspace(Path(folder), args.big)
+        both = (small, big)
+        for workspace in both:
+            print(
+                f"seeded {workspace.rows:,} rows ({workspace.pages:,} pages) in "
+                f"{workspace.seed_seconds:.1f} s; first Status/Due query (makes its index) "
+                f"{first_sorted_query(workspace):.1f} ms"
+            )
+        small_cursor, big_cursor = small.fifth_page_cursor(), big.fifth_page_cursor()
+        ratios.append(
+            measure(
+                "first 100 rows",
+                "post-database-query, no filter, page_size 100",
+                lambda: small.query({"page_size": 100}),
+                lambda: big.query({"page_size": 100}),
+                count,
+                both,
+            )
         )
-    return 0
+        ratios.append(
+            measure(
+                "Status equals, sorted by Due",
+                "post-database-query, Status equals Review, Due descending, page_size 100",
+                lambda: small.query(STATUS_BY_DUE),
+                lambda: big.query(STATUS_BY_DUE),
+                count,
+                both,
+            )
+        )
+        ratios.append(
+            measure(
+                "5th page by cursor",
+                "post-database-query, page_size 100, start_cursor of page 5",
+                lambda: small.query({"page_size": 100, "start_cursor": small_cursor}),
+                lambda: big.query({"page_size": 100, "start_cursor": big_cursor}),
+                count,
+                both,
+            )
+        )
+        ratios.append(
+            measure(
+                "search with no hits",
+                f"post-search {NO_HIT!r} (no title holds it)",
+                lambda: small.call("post-search", {}, {"query": NO_HIT}),
+                lambda: big.call("post-search", {}, {"query": NO_HIT}),
+                count,
+                both,
+            )
+        )
+        ratios.append(
+            measure(
+                "data source query (2025-09-03)",
+                "query-data-source, Status equals Review, Due descending, page_size 100",
+                lambda: small.call(
+                    "query-data-source",
+                    {"data_source_id": small.source_id},
+                    STATUS_BY_DUE,
+                    "2025-09-03",
+                ),
+                lambda: big.call(
+                    "query-data-source",
+                    {"data_source_id": big.source_id},
+                    STATUS_BY_DUE,
+                    "2025-09-03",
+                ),
+                count,
+                both,
+            )
+        )
+        servers = [OverHttp(small), OverHttp(big)]
+        try:
+            ratios.append(
+                measure(
+                    "end to end over HTTP",
+                    "Status equals Review, Due descending, through httpx and a SandboxServer",
+                    servers[0].call,
+                    servers[1].call,
+                    count,
+                    both,
+                )
+            )
+        finally:
+            for server in servers:
+                server.close()
+    return exit_code(ratios)
 
 
 if __name__ == "__main__":
