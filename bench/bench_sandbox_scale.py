@@ -86,14 +86,15 @@ class Workspace:
         return self.call("post-database-query", {"database_id": LOAD_TEST_ID}, body)
 
     def fifth_page_cursor(self) -> str:
-        cursor: str | None = None
+        cursor = ""
         for _ in range(4):
             body: dict[str, Any] = {"page_size": 100}
             if cursor:
                 body["start_cursor"] = cursor
-            cursor = self.query(body)["next_cursor"]
-            if cursor is None:
+            found = self.query(body)["next_cursor"]
+            if not isinstance(found, str):
                 raise SystemExit(f"the {self.rows}-row database has fewer than 5 pages")
+            cursor = found
         return cursor
 
 
