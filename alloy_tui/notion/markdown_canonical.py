@@ -224,14 +224,16 @@ def _plain_items(text: str) -> list[dict[str, Any]]:
 
 def _body(block: Block) -> Mapping[str, Any]:
     body = block.get(str(block.get("type", "")))
-    return body if isinstance(body, Mapping) else {}
+    return body if type(body) is dict or isinstance(body, Mapping) else {}
 
 
 def _children(block: Block) -> list[Block]:
+    """A block's children (nested under "children", or inside its body); not a copy."""
     children = block.get("children")
-    if not isinstance(children, list):
-        children = _body(block).get("children")
-    return list(children) if isinstance(children, list) else []
+    if type(children) is list:
+        return children
+    children = _body(block).get("children")
+    return children if isinstance(children, list) else []
 
 
 def _canonical_icon(icon: Any) -> dict[str, Any] | None:

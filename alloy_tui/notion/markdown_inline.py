@@ -14,6 +14,7 @@ from alloy_tui.notion.ids import is_notion_id, normalize_id
 from alloy_tui.notion.markdown_canonical import (
     _COLOR_SET,
     MENTION_SCHEME,
+    _absolute,
     _plain_items,
     canonical_rich_text,
 )
@@ -21,6 +22,7 @@ from alloy_tui.notion.markdown_scan import Event, Fallback, scan
 from alloy_tui.notion.markdown_syntax import (
     _PARSER,
 )
+from alloy_tui.notion.richtext import MAX_TEXT_UTF16
 
 _HTML_TAG = re.compile(r'^<(/?)([a-zA-Z]+)(?:\s+data-color="([a-z_]+)")?\s*/?>$')
 _TAG_MARKS: Final = {
@@ -46,11 +48,27 @@ class _Marks:
         self.colors: list[str] = []
         self.links: list[str | None] = []
         self.tags: list[tuple[str, str]] = []  # (tag name, mark) of open HTML tags
+        self._notes: dict[str, Any] | None = None  # annotations() until the next change
+
+    def shift(self, mark: str, delta: int) -> None:
+        self.counts[mark] += delta
+        self._notes = None
+
+    def push_color(self, color: str) -> None:
+        self.colors.append(color)
+        self._notes = None
+
+    def pop_color(self) -> None:
+        self.colors.pop()
+        self._notes = None
 
     def annotations(self) -> dict[str, Any]:
-        notes: dict[str, Any] = {name: count > 0 for name, count in self.counts.items()}
-        notes["color"] = self.colors[-1] if self.colors else "default"
-        return notes
+        """The annotations in force (a new dict)."""
+        if self._notes is None:
+            notes: dict[str, Any] = {name: count > 0 for name, count in self.counts.items()}
+            notes["color"] = self.colors[-1] if self.colors else "default"
+            self._notes = notes
+        return self._notes.copy()
 
     def link(self) -> str | None:
         return self.links[-1] if self.links else None
@@ -92,11 +110,11 @@ class _InlineBuilder:
             elif kind == "math_inline":
                 self._equation(token.content)
             elif kind in ("strong_open", "strong_close"):
-                self.marks.counts["bold"] += 1 if kind.endswith("open") else -1
+                self.marks.shift("bold", 1 if kind.endswith("open") else -1)
             elif kind in ("em_open", "em_close"):
-                self.marks.counts["italic"] += 1 if kind.endswith("open") else -1
+                self.marks.shift("italic", 1 if kind.endswith("open") else -1)
             elif kind in ("s_open", "s_close"):
-                self.marks.counts["strikethrough"] += 1 if kind.endswith("open") else -1
+                self.marks.shift("strikethrough", 1 if kind.endswith("open") else -1)
             elif kind == "link_open":
                 self._link_open(str(token.attrGet("href") or ""))
             elif kind == "link_close":
@@ -110,16 +128,16 @@ class _InlineBuilder:
 
     def replay(self, events: Sequence[Event]) -> None:
         """walk() for the fast tokenizer's events (markdown_scan)."""
-        counts = self.marks.counts
+        shift = self.marks.shift
         for kind, value in events:
             if kind == "text":
                 self.text(value)
             elif kind == "open":
                 for mark in value:
-                    counts[mark] += 1
+                    shift(mark, 1)
             elif kind == "close":
                 for mark in value:
-                    counts[mark] -= 1
+                    shift(mark, -1)
             elif kind == "code":
                 self.text(value, code=True)
             elif kind == "math":
@@ -185,7 +203,7 @@ class _InlineBuilder:
         mark = _TAG_MARKS.get(name)
         if name == "span" and not closing:
             if color in _COLOR_SET:
-                self.marks.colors.append(str(color))
+                self.marks.push_color(str(color))
                 self.marks.tags.append(("span", "color"))
                 return
             self.marks.tags.append(("span", ""))
@@ -193,16 +211,16 @@ class _InlineBuilder:
         if name == "span" or mark is not None:
             if not closing:
                 assert mark is not None
-                self.marks.counts[mark] += 1
+                self.marks.shift(mark, 1)
                 self.marks.tags.append((name, mark))
                 return
             for index in range(len(self.marks.tags) - 1, -1, -1):
                 if self.marks.tags[index][0] == name:
                     _tag, opened = self.marks.tags.pop(index)
                     if opened == "color":
-                        self.marks.colors.pop()
+                        self.marks.pop_color()
                     elif opened:
-                        self.marks.counts[opened] -= 1
+                        self.marks.shift(opened, -1)
                     return
         self.text(raw)
 
@@ -240,10 +258,41 @@ def _slow_inline(source: str) -> list[dict[str, Any]]:
 def _fast_inline(source: str) -> list[dict[str, Any]] | None:
     """Canonical rich text for inline source, from the fast tokenizer (markdown_scan) exactly as
     the parser gives it; None when the source needs the parser."""
+    if "\r" in source or "\x00" in source:
+        return None  # canonical_item rewrites those item by item
     try:
         events = scan(source)
     except Fallback:
         return None
     builder = _InlineBuilder()
     builder.replay(events)
-    return canonical_rich_text(builder.items)
+    return _finish(builder.items)
+
+
+def _finish(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """canonical_rich_text for the builder's items from the fast tokenizer, which are already
+    canonical one by one (no CR or NUL, stripped equations, normalised mentions) except for
+    links to Notion written as "/<id>": fix those, join, and split what is too long."""
+    out: list[dict[str, Any]] = []
+    previous: dict[str, Any] | None = None  # the last item, when it is text
+    long_text = False
+    for item in items:
+        if item["type"] != "text":
+            out.append(item)
+            previous = None
+            continue
+        text = item["text"]
+        link = text["link"]
+        if link is not None and link["url"].startswith("/"):
+            text["link"] = link = {"url": _absolute(link["url"])}
+        if (
+            previous is not None
+            and previous["text"]["link"] == link
+            and previous["annotations"] == item["annotations"]
+        ):
+            previous["text"]["content"] += text["content"]
+        else:
+            out.append(item)
+            previous = item
+        long_text = long_text or len(previous["text"]["content"]) > MAX_TEXT_UTF16 // 2
+    return canonical_rich_text(out) if long_text else out

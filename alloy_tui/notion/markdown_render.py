@@ -41,6 +41,8 @@ _STYLE_MARKS: Final = ("bold", "italic", "strikethrough")
 # Reserved starts of a paragraph: written as character references when they are text.
 _RESERVED_STARTS: Final = ("⟦", "📄", "🗃")
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]~<>|$])")
+_NEEDS_ESCAPE = re.compile(r"[\\`*_\[\]~<>|$&{]")
+"""Text without these (nor whitespace at a line's edge) is written as it is."""
 _AMP_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 _COLOR_ATTR_TEXT = re.compile(r"\{(?=color=)")
 _LINE_START = re.compile(r"^([#>+\-=])|^(\d+)([.)])")
@@ -243,6 +245,7 @@ def _runs(items: Sequence[Mapping[str, Any]] | None) -> list[Run]:
     runs: list[Run] = []
     text_run: Run | None = None  # the last run, when it is text (the next text may join it)
     long_text = False
+    cache = _NOTE_STYLES
     for raw in items or ():
         content: Any = None
         url: Any = None
@@ -252,16 +255,20 @@ def _runs(items: Sequence[Mapping[str, Any]] | None) -> list[Run]:
                 content = text.get("content")
                 link = text.get("link")
                 if link is not None:
-                    url = link.get("url") if type(link) is dict else None
-                    if type(link) is not dict or (
-                        url and (type(url) is not str or url.startswith("/"))
-                    ):
-                        content = None  # a link to normalise: the long way
-                    url = url or None
+                    if type(link) is not dict:
+                        content = None  # the long way
+                    else:
+                        url = link.get("url") or None
+                        if url is not None and (type(url) is not str or url[:1] == "/"):
+                            content = None  # a link to normalise: the long way
         if type(content) is str and "\r" not in content and "\x00" not in content:
             if not content:
                 continue
-            notes, style = _note_style(raw.get("annotations"))
+            given: Any = raw.get("annotations")
+            try:
+                notes, style = cache[tuple(given.items())]
+            except (KeyError, AttributeError, TypeError):
+                notes, style = _note_style(given)
         else:
             item = canonical_item(raw)
             if item is None:
@@ -283,6 +290,11 @@ def _runs(items: Sequence[Mapping[str, Any]] | None) -> list[Run]:
     if long_text:
         return _split_runs(runs)
     return runs
+
+
+def _has_text(items: Sequence[Mapping[str, Any]] | None) -> bool:
+    """Whether rich text in any form keeps some text in the canonical form (bool(_runs))."""
+    return any(canonical_item(item) is not None for item in items or ())
 
 
 def _split_runs(runs: list[Run]) -> list[Run]:
@@ -333,6 +345,7 @@ def _render_items(items: Sequence[Mapping[str, Any]], prev: str = " ", nxt: str 
     last = len(runs) - 1
     if last < 0:
         return ""
+    needs_escape = _NEEDS_ESCAPE.search
     cores: list[str] = []
     outers: list[tuple[str, str]] = []
     rendered: list[str] = []
@@ -345,8 +358,14 @@ def _render_items(items: Sequence[Mapping[str, Any]], prev: str = " ", nxt: str 
             core = span or "<code>" + _encode_lines(content, single_line=True) + "</code>"
         elif "\n" in content:
             core = _encode_lines(content, lead=index == 0, trail=index == last)
-        else:
+        elif (
+            needs_escape(content)
+            or (index == 0 and content[0].isspace())
+            or (index == last and content[-1].isspace())
+        ):
             core = _encode_line(content, index == 0, index == last)
+        else:
+            core = content  # nothing to escape (most text)
         outer_open, outer_close = style.outer_open, style.outer_close
         if url is not None:
             # Markers go inside the brackets; underline and color around the link.
@@ -492,7 +511,7 @@ def _nested(children: list[Block], pad: str) -> list[str]:
         return []
     lines = _indent(blocks_to_lines(children), pad)
     first = children[0]
-    sublist = first.get("type") in _LIST_TYPES and bool(_runs(_body(first).get("rich_text")))
+    sublist = first.get("type") in _LIST_TYPES and _has_text(_body(first).get("rich_text"))
     return lines if sublist else ["", *lines]
 
 

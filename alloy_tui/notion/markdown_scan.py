@@ -51,8 +51,21 @@ _MARKS: Final = {
 }
 
 
+_FLANKING: dict[tuple[str, str], tuple[bool, bool]] = {}
+
+
 def flanking(before: str, after: str) -> tuple[bool, bool]:
-    """(can open, can close) of a `*` or `~` run between two characters (scanDelims)."""
+    """(can open, can close) of a `*` or `~` run between two characters (scanDelims; cached)."""
+    key = (before, after)
+    found = _FLANKING.get(key)
+    if found is None:
+        found = _flanking(before, after)
+        if len(_FLANKING) < 65536:
+            _FLANKING[key] = found
+    return found
+
+
+def _flanking(before: str, after: str) -> tuple[bool, bool]:
     before_punct, after_punct = _is_punct(before), _is_punct(after)
     before_space, after_space = isWhiteSpace(ord(before)), isWhiteSpace(ord(after))
     left = not (after_space or (after_punct and not (before_space or before_punct)))
@@ -304,6 +317,9 @@ class _Scope:
         return pos + 1
 
 
+_PLAIN_DESTINATION = re.compile(r"[^ \x00-\x1f\x7f\\()<][^ \x00-\x1f\x7f\\()]*")
+
+
 def _destination(source: str, pos: int, end: int) -> tuple[str, int]:
     """markdown-it's parseLinkDestination (raises Fallback where it fails)."""
     start = pos
@@ -317,6 +333,11 @@ def _destination(source: str, pos: int, end: int) -> tuple[str, int]:
                 return unescapeAll(source[start + 1 : pos]), pos + 1
             pos += 2 if char == "\\" and pos + 1 < end else 1
         raise Fallback
+    simple = _PLAIN_DESTINATION.match(source, pos, end)
+    if simple is not None and simple.end() < end and source[simple.end()] == ")":
+        # No space, control character, backslash or parenthesis before the `)`: the loop
+        # below would stop right there.
+        return unescapeAll(simple.group()), simple.end()
     level = 0
     while pos < end:
         char = source[pos]
