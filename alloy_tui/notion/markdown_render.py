@@ -346,10 +346,8 @@ def _render_items(items: Sequence[Mapping[str, Any]], prev: str = " ", nxt: str 
     if last < 0:
         return ""
     needs_escape = _NEEDS_ESCAPE.search
-    cores: list[str] = []
-    outers: list[tuple[str, str]] = []
     rendered: list[str] = []
-    marked: list[int] = []
+    marked: list[tuple[int, str, str, str, _Style]] = []  # runs with Markdown markers
     for index, (content, url, notes, style, item) in enumerate(runs):
         if item is not None:
             core = _core(item)
@@ -371,29 +369,35 @@ def _render_items(items: Sequence[Mapping[str, Any]], prev: str = " ", nxt: str 
             # Markers go inside the brackets; underline and color around the link.
             outer_open += "["
             outer_close = "](" + _link_destination(url) + ")" + outer_close
-        cores.append(core)
-        outers.append((outer_open, outer_close))
-        rendered.append(outer_open + style.openers + core + style.closers + outer_close)
         if style.runs:
-            marked.append(index)
+            marked.append((index, outer_open, outer_close, core, style))
+            rendered.append(outer_open + style.openers + core + style.closers + outer_close)
+        else:
+            rendered.append(outer_open + core + outer_close)
     # Fall back to HTML tags until every remaining marker pair parses back; each pass only
     # switches pieces to HTML, so this ends after at most len(runs) passes.
-    changed = bool(marked)
-    while changed:
-        changed = False
-        for index in list(marked):
-            outer_open, outer_close = outers[index]
+    fits = _FITS
+    while marked:
+        kept = []
+        for entry in marked:
+            index, outer_open, outer_close, core, style = entry
             before = outer_open[-1] if outer_open else rendered[index - 1][-1] if index else prev
             after = (
                 outer_close[0] if outer_close else rendered[index + 1][0] if index < last else nxt
             )
-            core, style = cores[index], runs[index][3]
-            if not _markers_fit(style.runs, before, core[0], core[-1], after):
+            key = (style.runs, before, core[0], core[-1], after)
+            fit = fits.get(key)
+            if fit is None:
+                fit = _markers_fit(*key)
+            if fit:
+                kept.append(entry)
+            else:
                 rendered[index] = (
                     outer_open + style.html_open + core + style.html_close + outer_close
                 )
-                marked.remove(index)
-                changed = True
+        if len(kept) == len(marked):
+            break
+        marked = kept
     return "".join(rendered)
 
 
