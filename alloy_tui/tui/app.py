@@ -140,6 +140,16 @@ class AlloyApp(App[None]):
         if theme and theme in self.available_themes:
             self.theme = theme
 
+    def get_css_variables(self) -> dict[str, str]:
+        """The theme's variables and the app's `$alloy-*` text colours, readable (4.5:1) on
+        this theme's backgrounds (tui/theme_colors.py)."""
+        from alloy_tui.tui.theme_colors import readable_variables
+
+        variables = super().get_css_variables()
+        variables.update(readable_variables(variables))
+        self.theme_variables = variables
+        return variables
+
     # ---- lifecycle -----------------------------------------------------------------
 
     def get_default_screen(self) -> Screen[Any]:
@@ -512,6 +522,13 @@ class AlloyApp(App[None]):
 
         if not isinstance(self.screen, RequestsScreen):
             self.push_screen(RequestsScreen())
+
+    def action_explorer(self) -> None:
+        """Open the action explorer: any connector's actions, run through a connection."""
+        from alloy_tui.tui.screens.explorer import ExplorerScreen
+
+        if not isinstance(self.screen, ExplorerScreen):
+            self.push_screen(ExplorerScreen())
 
     def action_requests(self) -> None:
         """ctrl+l: open the request inspector, or close it when it is on top."""

@@ -58,14 +58,14 @@ class StatusBar(Horizontal):
         dock: top;
         height: 1;
         background: $panel;
-        color: $text-muted;
+        color: $alloy-status-muted;
     }
     StatusBar > Label { padding: 0 1; height: 1; }
     StatusBar > #status-env { text-style: bold; color: $text; }
-    StatusBar > #status-env.-sandbox { background: $warning; color: $background; }
+    StatusBar > #status-env.-sandbox { background: $alloy-badge; color: $alloy-on-warning; }
     StatusBar > #status-connection { color: $text; }
-    StatusBar > #status-connection.-none { color: $error; }
-    StatusBar > #status-wait { color: $warning; text-style: bold; }
+    StatusBar > #status-connection.-none { color: $alloy-error; }
+    StatusBar > #status-wait { color: $alloy-warning; text-style: bold; }
     StatusBar > .status-spacer { width: 1fr; }
     """
 
