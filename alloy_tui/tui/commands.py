@@ -39,6 +39,11 @@ class AlloyCommands(Provider):
                 app.open_requests,
             ),
             (
+                "Action explorer",
+                "Browse any connector's actions, fill one in and run it through a connection",
+                app.action_explorer,
+            ),
+            (
                 "Toggle light/dark theme",
                 "Switch between textual-light and textual-dark",
                 app.action_toggle_theme,

@@ -37,6 +37,7 @@ Everything the app reads or writes goes through the **active** connection (marke
   opens a browser where there is one, and waits for Notion to send you back.
 - **d** deletes the highlighted connection in Alloy (it asks first).
 - **/** or **s** searches the active workspace.
+- **a** opens the action explorer: any connector's actions, run through a connection.
 - **j**/**k** move down and up, **g**/**G** to the first and the last connection.
 - **q** quits (from any other screen it goes back one screen); **?** or **F1** shows this help.
 """
@@ -47,6 +48,14 @@ Everything the app reads or writes goes through the **active** connection (marke
         Binding("d", "delete", "Delete", id="connections.delete", tooltip="Delete the connection"),
         Binding("r", "refresh", "Refresh", id="connections.refresh", tooltip="List them again"),
         Binding("slash,s", "app.search", "Search", id="connections.search", tooltip="Search pages"),
+        Binding(
+            "a",
+            "app.explorer",
+            "Actions",
+            show=False,
+            id="connections.explorer",
+            tooltip="Action explorer: run any connector's actions",
+        ),
         Binding("j", "cursor_down", "Down", show=False, id="connections.down", tooltip="Next one"),
         Binding("k", "cursor_up", "Up", show=False, id="connections.up", tooltip="Previous one"),
         Binding("g", "cursor_first", "First", show=False, id="connections.first", tooltip="First"),
