@@ -216,6 +216,32 @@ def test_post_page_in_a_data_source_and_still_in_a_single_source_database(sb: En
     assert status == 404 and missing["code"] == "object_not_found"
 
 
+def test_a_relation_to_one_source_of_a_multi_source_database_takes_only_its_rows(
+    sb: Engine,
+) -> None:
+    """The seeded Features.Fixes relation points at the Bugs source of Roadmap."""
+    features = sb.ok("retrieve-a-data-source", V2025, path={"data_source_id": FEATURES})
+    fixes = features["properties"]["Fixes"]["relation"]
+    assert fixes["data_source_id"] == BUGS and fixes["database_id"] == ROADMAP
+    bug, feature = seed_id("page", "roadmap:bug:0"), seed_id("page", "roadmap:feature:1")
+    row = sb.ok(
+        "post-page",
+        V2025,
+        body={
+            "parent": {"type": "data_source_id", "data_source_id": FEATURES},
+            "properties": {"Feature": _title("Links a bug"), "Fixes": {"relation": [{"id": bug}]}},
+        },
+    )
+    assert [link["id"] for link in row["properties"]["Fixes"]["relation"]] == [bug]
+    error = sb.error(
+        "patch-page",
+        V2025,
+        path={"page_id": row["id"]},
+        body={"properties": {"Fixes": {"relation": [{"id": feature}]}}},
+    )
+    assert f"should be a page of data source {BUGS}" in error["message"]
+
+
 def test_update_a_data_source_renames_adds_and_removes(sb: Engine) -> None:
     source_id = first_data_source_id(CONTACTS)
     updated = sb.ok(

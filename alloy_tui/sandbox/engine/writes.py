@@ -222,6 +222,15 @@ def _check_relation_target(call: Call, prop: Mapping[str, Any], target: str, pat
             f"body failed validation: {path} should be a page of database {related_db}, "
             f"instead was `{describe(target)}`."
         )
+    # A relation to one data source of a database with several takes only that source's rows
+    # [assumed wording, as the database's].
+    related_source = prop["relation"].get("data_source_id")
+    source = call.row_source(found)
+    if related_source and (source is None or source.id != related_source):
+        raise validation(
+            f"body failed validation: {path} should be a page of data source {related_source}, "
+            f"instead was `{describe(target)}`."
+        )
 
 
 def _sync_relation(call: Call, page: StoredObject, prop: Mapping[str, Any], new: list[str]) -> None:
