@@ -357,9 +357,11 @@ class Store:
         order: Sequence[store_rows.OrderTerm],
         limit: int,
         offset: int,
-    ) -> list[StoredObject]:
+        after: Sequence[Any] | None = None,
+    ) -> list[tuple[StoredObject, list[Any]]]:
         """One window of a data source's untrashed rows passing `where`, in `order` then newest
-        first (`first` as for `data_source_rows`): the query pushed into SQL."""
+        first (`first` as for `data_source_rows`), each with its place in the order: the query
+        pushed into SQL (`store_rows.source_window`)."""
         rows = store_rows.source_window(
             self.conn,
             database_id=source.parent_id or "",
@@ -369,8 +371,9 @@ class Store:
             order=order,
             limit=limit,
             offset=offset,
+            after=after,
         )
-        return [StoredObject.from_row(row) for row in rows]
+        return [(StoredObject.from_row(found.row), found.place) for found in rows]
 
     def data_source_rows(self, source: StoredObject, *, first: bool) -> list[StoredObject]:
         """A data source's untrashed rows, newest first (`first`: rows naming no source belong

@@ -11,23 +11,14 @@ from typing import Any
 
 from alloy_tui.sandbox.store_indexes import ROW_SCOPE, ROWS_INDEX, SOURCE_KEY, ensure_sort_index
 
-TRIGRAM = 3
-"""The shortest needle the trigram index can look up; shorter ones scan titles by edit time."""
-
-SPARSE_HITS = 2_000
-"""A needle the index finds at most this often is answered from the index's hits; a commoner
-one by walking titles newest first, which meets enough hits early."""
-
 
 @dataclass(frozen=True)
 class OrderTerm:
-    """One ORDER BY key of a row query: an SQL expression over an `objects` row (literals
-    inline, no parameters: an index must be able to hold it), its direction, and whether it can
-    be NULL (an empty value, which sorts last in either direction)."""
+    """One ORDER BY key of a row query: an SQL expression over an `objects` row that is never
+    NULL (literals inline, no parameters: an index must be able to hold it) and its direction."""
 
     expression: str
     descending: bool
-    nullable: bool = True
 
 
 @dataclass(frozen=True)
@@ -36,6 +27,15 @@ class RowFilter:
 
     condition: str = ""
     args: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class WindowRow:
+    """A row of a window and its place in the order: the order's values, then created, id
+    (what a cursor names to seek past it)."""
+
+    row: sqlite3.Row
+    place: list[Any]
 
 
 def source_window(
@@ -48,48 +48,75 @@ def source_window(
     order: Sequence[OrderTerm],
     limit: int,
     offset: int,
-) -> list[sqlite3.Row]:
+    after: Sequence[Any] | None = None,
+) -> list[WindowRow]:
     """Rows `offset` .. `offset + limit` of a data source's live rows that pass `where`, by
     `order`, then newest first (`first`: rows naming no source belong to it too, as they do to
-    a database's first source). An order gets an index the first time it is asked for.
-    The condition "0" (no row passes) is answered without a query."""
+    a database's first source); with `after` (a row's `place`), the `limit` rows that follow
+    that place instead, found by a seek in the order's index rather than by counting.
+
+    An order gets an index the first time it is asked for. The condition "0" (no row passes)
+    is answered without a query."""
     if where.condition == "0":
         return []
-    keys: list[str] = []
-    order_by: list[str] = []
-    first_terms: list[str] = []  # the first key's, which its index holds
-    for i, term in enumerate(order):
-        terms: list[str] = []
-        if term.nullable and not term.descending:  # NULL sorts first ascending: move it last
-            keys.append(f"({term.expression}) IS NULL AS n{i}")
-            order_by.append(f"n{i}")
-            terms.append(f"({term.expression}) IS NULL")
-        direction = " DESC" if term.descending else ""
-        keys.append(f"{term.expression} AS k{i}")
-        order_by.append(f"k{i}{direction}")
-        terms.append(f"{term.expression}{direction}")
-        first_terms = first_terms or terms
+    terms = [(term.expression, term.descending) for term in order]
+    terms += [("created", True), ("id", False)]
+    keys = [f"{term.expression} AS k{i}" for i, term in enumerate(order)]
+    order_by = [f"k{i}{' DESC' if term.descending else ''}" for i, term in enumerate(order)]
     order_by += ["created DESC", "id"]
     # Named, not left to the planner: without statistics it may pick the parent index and sort
-    # every row of the source.
-    index = ensure_sort_index(conn, [*first_terms, "created DESC", "id"]) if order else ROWS_INDEX
-    table = f"objects INDEXED BY {index}"
-    arms: list[tuple[str, tuple[str, ...]]] = [(f"{SOURCE_KEY} = ?", (source_id,))]
+    # every row of the source. An order's index holds its first key (the rest sort within it).
+    if order:
+        first_term = f"{order[0].expression}{' DESC' if order[0].descending else ''}"
+        index = ensure_sort_index(conn, [first_term, "created DESC", "id"])
+    else:
+        index = ROWS_INDEX
+    # After a place: one arm per way of coming after it (equal on the first j keys, after it
+    # on key j), each a seek in the index, so a long run of equal values is not walked.
+    seeks = [("", [])] if after is None else _after(terms, after)
+    sources: list[tuple[str, tuple[str, ...]]] = [(f"{SOURCE_KEY} = ?", (source_id,))]
     if first:
-        arms.append((f"{SOURCE_KEY} IS NULL", ()))
+        sources.append((f"{SOURCE_KEY} IS NULL", ()))
     selects: list[str] = []
     args: list[Any] = []
-    for source_condition, source_args in arms:
-        conditions = ["parent_id = ?", source_condition, ROW_SCOPE]
-        if where.condition:
-            conditions.append(f"({where.condition})")
-        selects.append(
-            f"SELECT {', '.join(['*', *keys])} FROM {table} "  # noqa: S608 - the planner's SQL
-            f"WHERE {' AND '.join(conditions)}"
-        )
-        args += [database_id, *source_args, *where.args]
+    for source_condition, source_args in sources:
+        for seek, seek_args in seeks:
+            conditions = ["parent_id = ?", source_condition, ROW_SCOPE]
+            if where.condition:
+                conditions.append(f"({where.condition})")
+            if seek:
+                conditions.append(seek)
+            selects.append(
+                f"SELECT {', '.join(['*', *keys])} FROM objects INDEXED BY {index} "  # noqa: S608
+                f"WHERE {' AND '.join(conditions)}"
+            )
+            args += [database_id, *source_args, *where.args, *seek_args]
     sql = f"{' UNION ALL '.join(selects)} ORDER BY {', '.join(order_by)} LIMIT ? OFFSET ?"
-    return conn.execute(sql, (*args, limit, offset)).fetchall()
+    rows = conn.execute(sql, (*args, limit, 0 if after is not None else offset)).fetchall()
+    width = len(order)
+    return [
+        WindowRow(row, [*(row[f"k{i}"] for i in range(width)), row["created"], row["id"]])
+        for row in rows
+    ]
+
+
+def _after(terms: Sequence[tuple[str, bool]], place: Sequence[Any]) -> list[tuple[str, list[Any]]]:
+    """The rows after `place` in the order of `terms` (expressions never NULL, the last ones
+    unique), as disjoint conditions: equal on the first j terms and after the place on term j."""
+    out: list[tuple[str, list[Any]]] = []
+    for j, (expression, descending) in enumerate(terms):
+        equal = [f"{earlier} = ?" for earlier, _ in terms[:j]]
+        condition = " AND ".join([*equal, f"{expression} {'<' if descending else '>'} ?"])
+        out.append((condition, [*place[:j], place[j]]))
+    return out
+
+
+TRIGRAM = 3
+"""The shortest needle the trigram index can look up; shorter ones scan titles by edit time."""
+
+SPARSE_HITS = 2_000
+"""A needle the index finds at most this often is answered from the index's hits; a commoner
+one by walking titles newest first, which meets enough hits early."""
 
 
 def _candidates(conn: sqlite3.Connection, needle: str) -> str | None:

@@ -191,10 +191,8 @@ def _load_test_window(store: Store, body: dict[str, Any], *, sql: bool) -> list[
     with store.transaction():
         call = Call(store, NOW, DEFAULT_BOT_ID)
         database = call.database(LOAD_TEST_ID)
-        rows, _more = query_window(
-            call, call.first_source(database), body, offset=0, size=50, sql=sql
-        )
-    return [row.id for row in rows]
+        page = query_window(call, call.first_source(database), body, offset=0, size=50, sql=sql)
+    return [row.id for row in page.rows]
 
 
 def test_an_older_data_file_gets_its_index_and_keys_on_open(tmp_path: Path) -> None:

@@ -13,7 +13,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from alloy_tui.sandbox.engine.common import DEFAULT_BOT_ID, exact_time
+from alloy_tui.sandbox.engine.common import (
+    DEFAULT_BOT_ID,
+    cursor_place,
+    decode_cursor,
+    encode_cursor,
+    exact_time,
+)
 from alloy_tui.sandbox.engine.context import Call
 from alloy_tui.sandbox.engine.row_query import query_window
 from alloy_tui.sandbox.engine.sql_plan import plan
@@ -156,8 +162,26 @@ def _window(
     with store.transaction():
         call = Call(store, NOW, DEFAULT_BOT_ID)
         source = call.data_source(source_id)
-        rows, more = query_window(call, source, body, offset=offset, size=size, sql=sql)
-    return [row.id for row in rows], more
+        page = query_window(call, source, body, offset=offset, size=size, sql=sql)
+    return [row.id for row in page.rows], page.has_more
+
+
+def _walk(store: Store, source_id: str, body: dict[str, Any], size: int) -> list[str]:
+    """Every row of a query, page after page through the cursors it answers (as a client
+    does: the offset is the one the cursor holds)."""
+    ids: list[str] = []
+    offset, cursor = 0, None
+    while True:
+        with store.transaction():
+            call = Call(store, NOW, DEFAULT_BOT_ID)
+            source = call.data_source(source_id)
+            page = query_window(call, source, body, offset=offset, size=size, cursor=cursor)
+        ids += [row.id for row in page.rows]
+        if not page.has_more:
+            return ids
+        assert page.next_cursor is not None  # the SQL path names its place
+        cursor = page.next_cursor
+        offset = decode_cursor(cursor)
 
 
 # --- random queries of the shapes SQL answers ---------------------------------------------------
@@ -258,6 +282,56 @@ def test_sql_and_python_answer_the_same_rows_in_the_same_order(
     by_sql = _window(store, source, body, offset, size, sql=True)
     by_python = _window(store, source, body, offset, size, sql=False)
     assert by_sql == by_python
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=_BODY, first=st.booleans(), size=st.sampled_from((3, 7, 25, 100)))
+def test_keyset_cursors_walk_the_same_rows_as_python(
+    store: Store, body: dict[str, Any], first: bool, size: int
+) -> None:
+    source = seed_id("data_source", "sql-query-test:first") if first else SECOND
+    everything, _more = _window(store, source, body, 0, 1000, sql=False)
+    assert _walk(store, source, body, size) == everything
+
+
+def test_a_keyset_cursor_seeks_past_its_row_not_by_its_offset(store: Store) -> None:
+    """The place in the cursor decides where the next page starts: the same place with an
+    offset of 0 still answers the second page."""
+    source = seed_id("data_source", "sql-query-test:first")
+    body = {
+        "filter": {"property": "Points", "number": {"is_not_empty": True}},
+        "sorts": [{"property": "Due", "direction": "ascending"}],
+    }
+    with store.transaction():
+        call = Call(store, NOW, DEFAULT_BOT_ID)
+        first = query_window(call, call.data_source(source), body, offset=0, size=10)
+        assert first.next_cursor is not None
+        place = cursor_place(first.next_cursor)
+        assert place is not None
+        second = query_window(
+            call,
+            call.data_source(source),
+            body,
+            offset=0,
+            size=10,
+            cursor=encode_cursor(0, place),
+        )
+    assert [row.id for row in second.rows] == _window(store, source, body, 10, 10, sql=False)[0]
+
+
+def test_a_cursor_of_another_query_counts_by_its_offset(store: Store) -> None:
+    source = seed_id("data_source", "sql-query-test:first")
+    by_due = {"sorts": [{"property": "Due", "direction": "descending"}]}
+    by_points = {"sorts": [{"property": "Points", "direction": "ascending"}]}
+    with store.transaction():
+        call = Call(store, NOW, DEFAULT_BOT_ID)
+        page = query_window(call, call.data_source(source), by_due, offset=0, size=10)
+        assert page.next_cursor is not None
+        other = query_window(
+            call, call.data_source(source), by_points, offset=10, size=10, cursor=page.next_cursor
+        )
+    assert [row.id for row in other.rows] == _window(store, source, by_points, 10, 10, sql=False)[0]
+    assert decode_cursor(encode_cursor(7)) == 7
 
 
 def test_the_comparison_sees_rows_and_ties(store: Store) -> None:

@@ -26,21 +26,44 @@ def shown_time(exact: str) -> str:
     return exact[:16] + ":00.000Z"
 
 
-def encode_cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode().rstrip("=")
+def encode_cursor(offset: int, place: str | None = None) -> str:
+    """An opaque cursor: the next offset, and for a query answered in SQL the place in its order
+    to seek past (`place`, JSON text)."""
+    raw = f"o:{offset}" if place is None else f"k:{offset}:{place}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> int:
-    """The offset in an opaque cursor. Raises ValueError."""
+def _cursor_text(cursor: str) -> tuple[int, str | None]:
     padded = cursor + "=" * (-len(cursor) % 4)
     try:
         raw = base64.urlsafe_b64decode(padded.encode("ascii")).decode()
     except (binascii.Error, UnicodeError):
         raise ValueError(cursor) from None
-    digits = raw[2:]
-    if not raw.startswith("o:") or not (digits.isascii() and digits.isdigit()) or len(digits) > 15:
+    place: str | None = None
+    if raw.startswith("k:"):
+        digits, sep, place = raw[2:].partition(":")
+        if not sep:
+            raise ValueError(cursor)
+    elif raw.startswith("o:"):
+        digits = raw[2:]
+    else:
         raise ValueError(cursor)
-    return int(digits)
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 15:
+        raise ValueError(cursor)
+    return int(digits), place
+
+
+def decode_cursor(cursor: str) -> int:
+    """The offset in an opaque cursor. Raises ValueError."""
+    return _cursor_text(cursor)[0]
+
+
+def cursor_place(cursor: str) -> str | None:
+    """The place a query's cursor names (JSON text), None for an offset-only or bad cursor."""
+    try:
+        return _cursor_text(cursor)[1]
+    except ValueError:
+        return None
 
 
 def page_url(title: str, object_id: str) -> str:

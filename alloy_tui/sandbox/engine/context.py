@@ -165,8 +165,10 @@ class Call:
         *,
         limit: int,
         offset: int,
-    ) -> list[StoredObject]:
-        """One window of a data source's rows passing `where`, in `order` then newest first."""
+        after: Sequence[Any] | None = None,
+    ) -> list[tuple[StoredObject, list[Any]]]:
+        """One window of a data source's rows passing `where`, in `order` then newest first,
+        each with its place in the order (`Store.data_source_window`)."""
         found = self.store.data_source_window(
             source,
             first=self._is_first_source(source),
@@ -174,8 +176,9 @@ class Call:
             order=order,
             limit=limit,
             offset=offset,
+            after=after,
         )
-        return [self.remember(row) for row in found]
+        return [(self.remember(row), place) for row, place in found]
 
     def schema(self, holder: StoredObject) -> dict[str, dict[str, Any]]:
         """The schema of a data source, or of a database's first data source."""
@@ -262,10 +265,23 @@ class Call:
         return self.blocks_json([found[i] for i in ids])
 
     def list_json(
-        self, results: list[Any], kind: str, offset: int, size: int, has_more: bool
+        self,
+        results: list[Any],
+        kind: str,
+        offset: int,
+        size: int,
+        has_more: bool,
+        *,
+        next_cursor: str | None = None,
     ) -> dict[str, Any]:
         return render.list_object(
-            results, kind, offset=offset, size=size, has_more=has_more, version=self.version
+            results,
+            kind,
+            offset=offset,
+            size=size,
+            has_more=has_more,
+            version=self.version,
+            next_cursor=next_cursor,
         )
 
 

@@ -250,15 +250,19 @@ def list_object(
     size: int,
     has_more: bool,
     version: NotionVersion,
+    next_cursor: str | None = None,
 ) -> dict[str, Any]:
     """Notion's list object: exactly object, results, next_cursor, has_more, type, <type>.
-    2025-09-03 names a list of pages and data sources `page_or_data_source`."""
+    2025-09-03 names a list of pages and data sources `page_or_data_source`. The next cursor
+    is the next offset's unless one is given (a query's keyset cursor)."""
     if version == V2025 and kind == "page_or_database":
         kind = "page_or_data_source"
+    if has_more and next_cursor is None:
+        next_cursor = encode_cursor(offset + size)
     return {
         "object": "list",
         "results": results,
-        "next_cursor": encode_cursor(offset + size) if has_more else None,
+        "next_cursor": next_cursor if has_more else None,
         "has_more": has_more,
         "type": kind,
         kind: {},

@@ -36,6 +36,11 @@ FALSE = "0"
 """A condition that holds for every row or none (`RowFilter.condition` is never TRUE; FALSE
 means no row, which `source_window` answers without a query)."""
 
+_LAST_TEXT = {False: "'~'", True: "''"}
+"""An empty date's stand-in, by direction (descending: True): after every UTC date text."""
+_LAST_NUMBER = {False: "9e999", True: "-9e999"}
+"""An empty number's stand-in, by direction: infinity, which no JSON number reaches."""
+
 _NUMBER_SQL = {
     "equals": "=",
     "greater_than": ">",
@@ -169,20 +174,24 @@ class _Planner:
     # --- sorts ---
 
     def sort(self, sort: Mapping[str, Any]) -> OrderTerm:
+        """An ORDER BY key that is never NULL: an empty value becomes a stand-in that sorts
+        after every value in the sort's direction (so a cursor can seek past it)."""
         descending = sort.get("direction", "ascending") == "descending"
         if "timestamp" in sort:
             column = "created" if sort["timestamp"] == "created_time" else "edited"
-            return OrderTerm(column, descending, nullable=False)
+            return OrderTerm(column, descending)
         prop = self.prop(sort["property"], ("date", "number", "select", "status", "checkbox"))
         prop_type = str(prop["type"])
         value = self.stored(prop)
-        if prop_type == "date":
+        if prop_type == "date":  # UTC text: '' is below and '~' above every date
             key = literal('$."' + str(prop["id"]) + '"')
-            return OrderTerm(f"json_extract(keys, {key})", descending)
+            return OrderTerm(
+                f"IFNULL(json_extract(keys, {key}), {_LAST_TEXT[descending]})", descending
+            )
         if prop_type == "number":
-            return OrderTerm(value, descending)
+            return OrderTerm(f"IFNULL({value}, {_LAST_NUMBER[descending]})", descending)
         if prop_type == "checkbox":
-            return OrderTerm(f"(IFNULL({value}, 0) != 0)", descending, nullable=False)
+            return OrderTerm(f"(IFNULL({value}, 0) != 0)", descending)
         # select/status: the option's place in the schema; an id of no option is empty. The
         # Python sort keeps the last place of an id listed twice, so the CASE lists it once.
         options = (prop.get(prop_type) or {}).get("options") or []
@@ -190,4 +199,5 @@ class _Planner:
         if not rank:
             raise _NoPlan
         cases = " ".join(f"WHEN {literal(i)} THEN {n}" for i, n in rank.items())
-        return OrderTerm(f"(CASE {value} {cases} END)", descending)
+        empty = -1 if descending else len(rank)
+        return OrderTerm(f"(CASE {value} {cases} ELSE {empty} END)", descending)
