@@ -1,7 +1,7 @@
 """Sandbox cost that stays flat as the workspace grows: the same calls on a 100,000-row and a
 1,000-row "Load test" database (both seeded in this run, the big one once, in a temp dir).
 
-Run: .venv/bin/python -m bench sandbox_scale [--quick]   (or bench/bench_sandbox_scale.py)
+Run: .venv/bin/python -m bench sandbox_scale [--quick]
 
 Four p50s through the sandbox engine (NotionEngine.execute + json.dumps of the answer, as the
 HTTP layer does), each a RATIO big/small with goal <= 3:
@@ -9,8 +9,10 @@ HTTP layer does), each a RATIO big/small with goal <= 3:
   (b) `Status equals Review` sorted by Due descending, 100 rows;
   (c) the 5th page of 100 rows by cursor (start_cursor from the 4th page's next_cursor);
   (d) post-search for a title no page has (100,000 pages in the big workspace).
-Plus (b) as Notion 2025-09-03 (query-data-source) and (b) end to end over HTTP (httpx to a
-SandboxServer on 127.0.0.1, Alloy's official execute envelope), same goal.
+Plus, same goal: the last page of (b) by the cursor of the page before it (the end of the
+database; that cursor comes from one query by offset, not measured), (b) as Notion 2025-09-03
+(query-data-source), and (b) end to end over HTTP (httpx to a SandboxServer on 127.0.0.1,
+Alloy's official execute envelope).
 Seeding times, and the first sorted query on each store (which makes its sort index), are
 printed, not judged. Exits non-zero only when a ratio exceeds its goal.
 """
@@ -31,8 +33,9 @@ import httpx
 
 from alloy_tui.sandbox.actions import NotionEngine
 from alloy_tui.sandbox.defaults import DEFAULT_API_KEY, DEFAULT_USER_ID, SEED_CONNECTION_ID
+from alloy_tui.sandbox.engine.common import encode_cursor
 from alloy_tui.sandbox.seed import seed_workspace
-from alloy_tui.sandbox.seed_load import LOAD_TEST_ID, seed_load_test
+from alloy_tui.sandbox.seed_load import LOAD_TEST_ID, seed_load_test, status_option_id
 from alloy_tui.sandbox.server import SandboxConfig, SandboxServer
 from alloy_tui.sandbox.store import Store
 from bench.report import Ratio, emit, exit_code
@@ -84,6 +87,27 @@ class Workspace:
 
     def query(self, body: dict[str, Any]) -> Any:
         return self.call("post-database-query", {"database_id": LOAD_TEST_ID}, body)
+
+    def last_page_cursor(self) -> str:
+        """The cursor to the last 100 rows of query (b): the 100 before them are asked for by
+        offset (`start_cursor` of an offset), and that answer's cursor names its last row's
+        place."""
+        total = 0
+        with self.store.lock:
+            total = self.store.conn.execute(
+                "SELECT count(*) FROM objects WHERE parent_id = ? AND object = 'page' "
+                "AND in_trash = 0 AND json_extract(data, '$.properties.LTst') = ?",
+                (LOAD_TEST_ID, status_option_id("Review")),
+            ).fetchone()[0]
+        before_last = max(0, total - 200)  # so the last page is the last 100 rows
+        found = self.query({**STATUS_BY_DUE, "start_cursor": encode_cursor(before_last)})
+        cursor = found["next_cursor"]
+        if not isinstance(cursor, str):
+            raise SystemExit(f"query (b) on {self.rows} rows has fewer than 2 pages")
+        last = self.query({**STATUS_BY_DUE, "start_cursor": cursor})
+        if last["has_more"] or len(last["results"]) != 100:
+            raise SystemExit(f"the last page's cursor on {self.rows} rows is not the last page")
+        return cursor
 
     def fifth_page_cursor(self) -> str:
         cursor = ""
@@ -230,6 +254,17 @@ def main() -> int:
                 "post-database-query, page_size 100, start_cursor of page 5",
                 lambda: small.query({"page_size": 100, "start_cursor": small_cursor}),
                 lambda: big.query({"page_size": 100, "start_cursor": big_cursor}),
+                count,
+                both,
+            )
+        )
+        small_last, big_last = small.last_page_cursor(), big.last_page_cursor()
+        ratios.append(
+            measure(
+                "last page by cursor",
+                "post-database-query (b), its last 100 rows, start_cursor from the page before",
+                lambda: small.query({**STATUS_BY_DUE, "start_cursor": small_last}),
+                lambda: big.query({**STATUS_BY_DUE, "start_cursor": big_last}),
                 count,
                 both,
             )
