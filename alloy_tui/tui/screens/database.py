@@ -254,7 +254,7 @@ scroll down.
         self.row_count = 0
         self.seen_cursors.clear()
         self.cut_short = False
-        self._follow(result, self._add_rows(result.results))
+        self._follow(result, self.add_pages(result.results))
         self._refresh_count()
         # The row may be gone (trashed) or past the first page: then the cursor stays.
         if keep_row is not None and table.has_row(keep_row):
@@ -274,7 +274,7 @@ scroll down.
             self.app.report_error(error, where="More rows")
             return
         self.loading_more = False
-        self._follow(result, self._add_rows(result.results))
+        self._follow(result, self.add_pages(result.results))
         self._refresh_count()
 
     def _follow(self, page: ResultPage, added: int) -> None:
@@ -292,7 +292,7 @@ scroll down.
     def _sorts(self) -> list[Mapping[str, Any]] | None:
         return list(self.sorts) or None
 
-    def _add_rows(self, pages: list[dict[str, Any]]) -> int:
+    def add_pages(self, pages: list[dict[str, Any]]) -> int:
         """Append the rows not shown yet; returns how many were new."""
         table = self.table
         rows: dict[str, list[str]] = {}

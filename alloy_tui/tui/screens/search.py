@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, NamedTuple
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -50,13 +51,34 @@ class SearchQuery:
         return None if self.kind == "all" else self.kind
 
 
+class Found(NamedTuple):
+    """What opening a result needs, kept instead of the whole object: 50,000 results kept as
+    Notion objects cost kilobytes each."""
+
+    kind: str
+    database_id: str | None = None
+    """A data source's database (it opens as that database's table)."""
+
+
+_FOUND_SHARED = {kind: Found(kind) for kind in ("page", "database")}
+
+
+def found(obj: Mapping[str, Any]) -> Found:
+    kind = str(obj.get("object"))
+    if kind in _FOUND_SHARED:
+        return _FOUND_SHARED[kind]
+    parent = obj.get("parent")
+    database_id = parent.get("database_id") if isinstance(parent, Mapping) else None
+    return Found(kind, database_id if isinstance(database_id, str) else None)
+
+
 @dataclass
 class _Results:
     """The results loaded so far for one query, and where the next page starts."""
 
     query: SearchQuery
     generation: int
-    objects: dict[str, dict[str, Any]]
+    objects: dict[str, Found]
     next_cursor: str | None = None
     has_more: bool = False
     loading: bool = False
@@ -287,7 +309,7 @@ page's ••• menu → Connections and add the integration.
         for obj in objects:
             object_id = obj.get("id")
             if isinstance(object_id, str) and object_id not in results.objects:
-                results.objects[object_id] = obj
+                results.objects[object_id] = found(obj)
                 state.remember_title(obj)
                 new.append(obj)
         rows: list[tuple[str, tuple[str, ...]]] = []
@@ -408,18 +430,19 @@ page's ••• menu → Connections and add the integration.
         results = self._results
         if results is None or object_id not in results.objects:
             return
-        self.open_object(results.objects[object_id])
+        self._open(object_id, results.objects[object_id])
 
     def open_object(self, obj: Mapping[str, Any]) -> None:
-        object_id = str(obj["id"])
-        kind = obj.get("object")
+        self._open(str(obj["id"]), found(obj))
+
+    def _open(self, object_id: str, what: Found) -> None:
+        kind = what.kind
         if kind == "database":
             self.app.open_database(object_id)
         elif kind == "data_source":
             # A data source opens as its database's table, showing this source's rows.
-            parent = obj.get("parent")
-            database_id = parent.get("database_id") if isinstance(parent, Mapping) else None
-            if isinstance(database_id, str):
+            database_id = what.database_id
+            if database_id is not None:
                 self.app.open_database(database_id, data_source_id=object_id)
             else:
                 self.app.notify(
@@ -496,5 +519,6 @@ def _row_cells(obj: Mapping[str, Any], parent: str, now: datetime) -> tuple[str,
         f"{icon} {title}",
         KIND_LABELS.get(kind, "page"),
         parent,
-        relative_time(obj.get("last_edited_time"), now),
+        # Few distinct values ("3 days ago"): one shared string each, not one per row.
+        sys.intern(relative_time(obj.get("last_edited_time"), now)),
     )

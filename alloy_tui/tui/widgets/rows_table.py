@@ -599,21 +599,39 @@ class RowsTable(ScrollView, can_focus=True):
         # The cursor's colour wins over a cell's own; a cell's background wins over the cursor's.
         post = Style.from_color(color=component.color)
         console = self.app.console
-        padding = " " * self.cell_padding
+        pad = self.cell_padding
+        padding = " " * pad
         segments: list[Segment] = []
+        # Only the columns in view are drawn: a wide table scrolled sideways draws a screenful.
+        x = 0
+        start: int | None = None
         for position, column in enumerate(self._columns):
-            cell = cells[position] if position < len(cells) else ""
             inner = column.inner_width
-            text = _fitted(console, cell, inner, _overflow(cell, column))
-            line = [Segment(padding), *_segments(console, text)]
-            line.append(Segment(" " * (inner - text.cell_len) + padding))
+            right = x + inner + 2 * pad
+            if right <= scroll_x:
+                x = right
+                continue
+            if x >= scroll_x + width:
+                break
+            if start is None:
+                start = x
+            x = right
+            cell = cells[position] if position < len(cells) else ""
+            if isinstance(cell, str) and cell.isprintable() and cell_len(cell) <= inner:
+                content, used = [Segment(cell)], cell_len(cell)  # most cells: nothing to cut
+            else:
+                text = _fitted(console, cell, inner, _overflow(cell, column))
+                content, used = _segments(console, text), text.cell_len
+            line = [Segment(padding), *content, Segment(" " * (inner - used) + padding)]
             cell_style = pre + meta({"row": row, "column": position})
             segments.extend(Segment.apply_style(line, cell_style, post))
+        if start is None:
+            start = x
         remaining = width - self._table_width
         if remaining > 0:
             rest = meta({"row": row, "column": 0, "out_of_bounds": True})
             segments.append(Segment(" " * remaining, pre + rest))
-        strip = Strip(segments).crop(scroll_x, scroll_x + width)
+        strip = Strip(segments).crop(scroll_x - start, scroll_x - start + width)
         return strip.adjust_cell_length(width, base_style).simplify()
 
 
