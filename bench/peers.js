@@ -1,7 +1,8 @@
 // Times the npm peers in-process on the benchmark's input (node start-up and warm-up excluded).
 // Usage: node peers.js INPUT.json  (INPUT: {"blocks": [...], "markdown": "...", "repeat":
-// {"notion-to-md": n, "martian": n}, "warmup": n, "modules": "<node_modules dir>"}); prints {"notion-to-md": [ms...], "martian":
-// [ms...]} (a peer that fails to load or run gives {"error": "..."} instead of its times).
+// {"notion-to-md": n, "martian": n}, "warmup": n, "modules": "<node_modules dir>"}); prints
+// {"notion-to-md": [[wall ms, cpu ms], ...], "martian": [...]} (a peer that fails to load or
+// run gives {"error": "..."} instead of its times). CPU time: process.cpuUsage, all threads.
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -35,9 +36,12 @@ async function time(name, run) {
   for (let i = 0; i < input.warmup; i++) await run();
   const times = [];
   for (let i = 0; i < input.repeat[name]; i++) {
+    const cpu = process.cpuUsage();
     const started = process.hrtime.bigint();
     await run();
-    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+    const wall = Number(process.hrtime.bigint() - started) / 1e6;
+    const used = process.cpuUsage(cpu);
+    times.push([wall, (used.user + used.system) / 1e3]);
   }
   return times;
 }

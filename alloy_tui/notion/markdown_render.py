@@ -27,7 +27,6 @@ from alloy_tui.notion.markdown_canonical import (
 )
 from alloy_tui.notion.markdown_syntax import _is_punct
 from alloy_tui.notion.richtext import (
-    DEFAULT_ANNOTATIONS,
     MAX_TEXT_UTF16,
     plain_text,
     split_utf16,
@@ -167,10 +166,12 @@ class _Style:
     that replace them where they would not parse back, and the tags for underline and colour
     around them. One per distinct annotations (cached): most text shares a handful."""
 
-    __slots__ = ("closers", "html_close", "html_open", "openers", "outer_close", "outer_open",
-                 "runs")  # fmt: skip
+    __slots__ = ("closers", "code", "html_close", "html_open", "notes", "openers", "outer_close",
+                 "outer_open", "runs")  # fmt: skip
 
     def __init__(self, notes: Mapping[str, Any]) -> None:
+        self.notes = tuple(notes.values())
+        self.code = bool(notes["code"])
         runs: list[str] = []
         if notes["strikethrough"]:
             runs.append("~~")
@@ -192,11 +193,14 @@ class _Style:
         self.outer_open, self.outer_close = outer_open, outer_close
 
 
-_NOTE_STYLES: dict[tuple[tuple[str, Any], ...], tuple[tuple[Any, ...], _Style]] = {}
-"""Annotations as given (their items) -> (canonical annotations as a tuple, _Style)."""
+_NOTE_STYLES: dict[tuple[tuple[str, Any], ...], _Style] = {}
+"""Annotations as given (their items) -> the _Style of their canonical form."""
+_STYLES: dict[tuple[Any, ...], _Style] = {}
+"""Canonical annotations (as a tuple) -> their _Style: one each, so equal annotations have the
+same _Style (`is` compares them)."""
 
 
-def _note_style(raw: Any) -> tuple[tuple[Any, ...], _Style]:
+def _note_style(raw: Any) -> _Style:
     key = None
     if type(raw) is dict:
         try:
@@ -207,10 +211,13 @@ def _note_style(raw: Any) -> tuple[tuple[Any, ...], _Style]:
         if found is not None:
             return found
     notes = _annotations(raw)
-    entry = (tuple(notes.values()), _Style(notes))
+    style = _STYLES.get(tuple(notes.values()))
+    if style is None:
+        style = _Style(notes)
+        _STYLES[style.notes] = style  # at most 2**5 * 19 of them
     if key is not None and len(_NOTE_STYLES) < 4096:
-        _NOTE_STYLES[key] = entry
-    return entry
+        _NOTE_STYLES[key] = style
+    return style
 
 
 def _core(item: Mapping[str, Any]) -> str:
@@ -229,13 +236,9 @@ def _core(item: Mapping[str, Any]) -> str:
     return f"[{shown}]({_link_destination(MENTION_SCHEME + target)})"
 
 
-_CODE: Final = list(DEFAULT_ANNOTATIONS).index("code")
-"""Where `code` is in canonical annotations as a tuple (they follow DEFAULT_ANNOTATIONS)."""
-
 Run = list[Any]
-"""[text, url, canonical annotations (tuple), _Style, item]: a text run (item None; adjacent
-items with the same link and annotations joined) or an equation or mention (its canonical
-item; text and url unused)."""
+"""[text, url, _Style, item]: a text run (item None; adjacent items with the same link and
+annotations joined) or an equation or mention (its canonical item; text and url unused)."""
 
 
 def _runs(items: Sequence[Mapping[str, Any]] | None) -> list[Run]:
@@ -266,25 +269,25 @@ def _runs(items: Sequence[Mapping[str, Any]] | None) -> list[Run]:
                 continue
             given: Any = raw.get("annotations")
             try:
-                notes, style = cache[tuple(given.items())]
+                style = cache[tuple(given.items())]
             except (KeyError, AttributeError, TypeError):
-                notes, style = _note_style(given)
+                style = _note_style(given)
         else:
             item = canonical_item(raw)
             if item is None:
                 continue
-            notes, style = _note_style(item["annotations"])
+            style = _note_style(item["annotations"])
             if item["type"] != "text":
-                runs.append(["", None, notes, style, item])
+                runs.append(["", None, style, item])
                 text_run = None
                 continue
             content = item["text"]["content"]
             link = item["text"]["link"]
             url = link["url"] if link else None
-        if text_run is not None and text_run[1] == url and text_run[2] == notes:
+        if text_run is not None and text_run[1] == url and text_run[2] is style:
             text_run[0] += content
         else:
-            text_run = [content, url, notes, style, None]
+            text_run = [content, url, style, None]
             runs.append(text_run)
         long_text = long_text or len(text_run[0]) > MAX_TEXT_UTF16 // 2
     if long_text:
@@ -301,7 +304,7 @@ def _split_runs(runs: list[Run]) -> list[Run]:
     """Text runs longer than Notion's limit as several runs, as canonical_rich_text splits."""
     out: list[Run] = []
     for run in runs:
-        if run[4] is not None or len(run[0]) <= MAX_TEXT_UTF16 // 2:
+        if run[3] is not None or len(run[0]) <= MAX_TEXT_UTF16 // 2:
             out.append(run)
             continue
         out.extend([chunk, *run[1:]] for chunk in split_utf16(run[0]))
@@ -338,44 +341,13 @@ def _fits(runs: tuple[str, ...], prev: str, first: str, last: str, nxt: str) -> 
     return True
 
 
-def _render_items(items: Sequence[Mapping[str, Any]], prev: str = " ", nxt: str = " ") -> str:
-    """Rich text (any form) as inline Markdown: each run's markers, or HTML tags where the
-    markers would not parse back next to its neighbours."""
-    runs = _runs(items)
-    last = len(runs) - 1
-    if last < 0:
-        return ""
-    needs_escape = _NEEDS_ESCAPE.search
-    rendered: list[str] = []
-    marked: list[tuple[int, str, str, str, _Style]] = []  # runs with Markdown markers
-    for index, (content, url, notes, style, item) in enumerate(runs):
-        if item is not None:
-            core = _core(item)
-        elif notes[_CODE]:
-            span = _code_span(content)
-            core = span or "<code>" + _encode_lines(content, single_line=True) + "</code>"
-        elif "\n" in content:
-            core = _encode_lines(content, lead=index == 0, trail=index == last)
-        elif (
-            needs_escape(content)
-            or (index == 0 and content[0].isspace())
-            or (index == last and content[-1].isspace())
-        ):
-            core = _encode_line(content, index == 0, index == last)
-        else:
-            core = content  # nothing to escape (most text)
-        outer_open, outer_close = style.outer_open, style.outer_close
-        if url is not None:
-            # Markers go inside the brackets; underline and color around the link.
-            outer_open += "["
-            outer_close = "](" + _link_destination(url) + ")" + outer_close
-        if style.runs:
-            marked.append((index, outer_open, outer_close, core, style))
-            rendered.append(outer_open + style.openers + core + style.closers + outer_close)
-        else:
-            rendered.append(outer_open + core + outer_close)
-    # Fall back to HTML tags until every remaining marker pair parses back; each pass only
-    # switches pieces to HTML, so this ends after at most len(runs) passes.
+def _fall_back_to_html(
+    rendered: list[str], marked: list[tuple[int, str, str, str, _Style]], prev: str, nxt: str
+) -> None:
+    """Rewrite with HTML tags the runs whose Markdown markers would not parse back next to
+    their neighbours; each pass only switches runs to HTML, so this ends after at most
+    len(marked) passes."""
+    last = len(rendered) - 1
     fits = _FITS
     while marked:
         kept = []
@@ -398,7 +370,137 @@ def _render_items(items: Sequence[Mapping[str, Any]], prev: str = " ", nxt: str 
         if len(kept) == len(marked):
             break
         marked = kept
+
+
+def _render_runs(runs: list[Run], prev: str, nxt: str) -> str:
+    """_render_items from runs (the way for text longer than Notion's limit)."""
+    rendered: list[str] = []
+    marked: list[tuple[int, str, str, str, _Style]] = []
+    last = len(runs) - 1
+    for index, (content, url, style, item) in enumerate(runs):
+        if item is not None:
+            _write(rendered, marked, _core(item), style.outer_open, style.outer_close, style)
+        else:
+            _write_text(rendered, marked, content, url, style, index == last, split=True)
+    if marked:
+        _fall_back_to_html(rendered, marked, prev, nxt)
     return "".join(rendered)
+
+
+def _render_items(items: Sequence[Mapping[str, Any]], prev: str = " ", nxt: str = " ") -> str:
+    """Rich text (any form) as inline Markdown: each run's markers, or HTML tags where the
+    markers would not parse back next to its neighbours.
+
+    One pass: items are brought to the canonical form (the joins canonical_rich_text makes) as
+    they are written; a text run is written once the next item shows it does not continue."""
+    rendered: list[str] = []
+    marked: list[tuple[int, str, str, str, _Style]] = []  # runs with Markdown markers
+    cache = _NOTE_STYLES
+    text: str | None = None  # the text run not written yet, its link and style
+    text_url: str | None = None
+    text_style: _Style | None = None
+    for raw in items or ():
+        content: Any = None
+        url: Any = None
+        if raw.get("type") == "text":
+            given = raw.get("text")
+            if type(given) is dict:
+                content = given.get("content")
+                link = given.get("link")
+                if link is not None:
+                    if type(link) is not dict:
+                        content = None  # the long way
+                    else:
+                        url = link.get("url") or None
+                        if url is not None and (type(url) is not str or url[:1] == "/"):
+                            content = None  # a link to normalise: the long way
+        if type(content) is str and "\r" not in content and "\x00" not in content:
+            if not content:
+                continue
+            notes: Any = raw.get("annotations")
+            try:
+                style = cache[tuple(notes.items())]
+            except (KeyError, AttributeError, TypeError):
+                style = _note_style(notes)
+        else:
+            item = canonical_item(raw)
+            if item is None:
+                continue
+            style = _note_style(item["annotations"])
+            if item["type"] != "text":  # a mention or an equation
+                if text is not None:
+                    if not _write_text(rendered, marked, text, text_url, text_style, False):
+                        return _render_runs(_runs(items), prev, nxt)
+                    text = None
+                _write(rendered, marked, _core(item), style.outer_open, style.outer_close, style)
+                continue
+            content = item["text"]["content"]
+            link = item["text"]["link"]
+            url = link["url"] if link else None
+        if text is not None:
+            if url == text_url and style is text_style:
+                text += content
+                continue
+            if not _write_text(rendered, marked, text, text_url, text_style, False):
+                return _render_runs(_runs(items), prev, nxt)
+        text, text_url, text_style = content, url, style
+    if text is not None and not _write_text(rendered, marked, text, text_url, text_style, True):
+        return _render_runs(_runs(items), prev, nxt)
+    if marked:
+        _fall_back_to_html(rendered, marked, prev, nxt)
+    return "".join(rendered)
+
+
+def _write_text(
+    rendered: list[str],
+    marked: list[tuple[int, str, str, str, _Style]],
+    content: str,
+    url: str | None,
+    style: Any,
+    last: bool,
+    *,
+    split: bool = False,
+) -> bool:
+    """Write a text run (False: it is longer than Notion's limit, which splits it, unless
+    `split` says it is one of the pieces)."""
+    if not split and len(content) > MAX_TEXT_UTF16 // 2:
+        return False
+    first = not rendered
+    if style.code:
+        span = _code_span(content)
+        core = span or "<code>" + _encode_lines(content, single_line=True) + "</code>"
+    elif "\n" in content:
+        core = _encode_lines(content, lead=first, trail=last)
+    elif (
+        _NEEDS_ESCAPE.search(content)
+        or (first and content[0].isspace())
+        or (last and content[-1].isspace())
+    ):
+        core = _encode_line(content, first, last)
+    else:
+        core = content  # nothing to escape (most text)
+    if url is None:
+        _write(rendered, marked, core, style.outer_open, style.outer_close, style)
+    else:
+        # Markers go inside the brackets; underline and color around the link.
+        outer_close = "](" + _link_destination(url) + ")" + style.outer_close
+        _write(rendered, marked, core, style.outer_open + "[", outer_close, style)
+    return True
+
+
+def _write(
+    rendered: list[str],
+    marked: list[tuple[int, str, str, str, _Style]],
+    core: str,
+    outer_open: str,
+    outer_close: str,
+    style: _Style,
+) -> None:
+    if style.runs:
+        marked.append((len(rendered), outer_open, outer_close, core, style))
+        rendered.append(outer_open + style.openers + core + style.closers + outer_close)
+    else:
+        rendered.append(outer_open + core + outer_close)
 
 
 def _escape_line_starts(text: str) -> str:
