@@ -390,9 +390,9 @@ def body_template(schema: Mapping[str, Any] | None) -> str:
     for name in required if isinstance(required, list) else ():
         declared = properties.get(name) if isinstance(properties, Mapping) else None
         default = declared.get("default") if isinstance(declared, Mapping) else None
-        skeleton[str(name)] = (
-            default if default is not None else _PLACEHOLDERS.get(_schema_type(declared), {})
-        )
+        if default is None and isinstance(declared, Mapping):
+            default = _PLACEHOLDERS.get(_schema_type(declared))
+        skeleton[str(name)] = default  # null for a field the schema does not describe
     return json.dumps(skeleton, indent=2, ensure_ascii=False) if skeleton else "{}"
 
 

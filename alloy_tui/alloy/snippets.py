@@ -205,6 +205,9 @@ def export_jsonl(records: Iterable[RequestRecord], log: RequestLog, path: Path) 
     returns how many. FileExistsError if it exists, OSError if it cannot be written."""
     lines = [
         json.dumps(export_entry(record, log), ensure_ascii=False, separators=(",", ":"))
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+        .replace("\x85", "\\u0085")  # readers that split on any line break keep one a line
         for record in records
     ]
     path.parent.mkdir(parents=True, exist_ok=True)

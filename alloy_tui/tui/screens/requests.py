@@ -1,4 +1,5 @@
-"""RequestsScreen: every Alloy call the app makes, live, with redacted details and copy-as-curl."""
+"""RequestsScreen: every Alloy call the app makes, live, with redacted details; a call copied as
+curl, Python or TypeScript, replayed after editing, and the session exported as JSON Lines."""
 
 from __future__ import annotations
 
@@ -6,19 +7,25 @@ import io
 import json
 from collections.abc import Callable
 from datetime import tzinfo
+from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from rich.console import Console, Group, RenderableType
 from rich.syntax import Syntax
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from alloy_tui.alloy.requestlog import RequestEvent, RequestRecord, to_curl
+from alloy_tui.alloy.actions import ActionInfo, Replay, action_kind, replay_of
+from alloy_tui.alloy.errors import AlloyError
+from alloy_tui.alloy.requestlog import RequestEvent, RequestRecord
+from alloy_tui.alloy.snippets import LANGUAGES, Language, export_jsonl, snippet
+from alloy_tui.tui.modals.confirm import ConfirmModal, PromptModal
+from alloy_tui.tui.modals.replay import ReplayModal
 from alloy_tui.tui.screens import AlloyScreen
 from alloy_tui.tui.widgets.rows_table import Cell, RowsTable
 
@@ -124,8 +131,13 @@ The lower pane shows the highlighted call: its URL, the request and response bod
 (pretty-printed; long bodies are cut with a note) and the error, if any. Secrets are
 hidden everywhere: the API key, OAuth codes and tokens never appear.
 
-- **y** copies the highlighted call as a `curl` command (OSC 52). The key is written as
-  `$ALLOY_API_KEY`, so export it in your shell before pasting.
+- **y** copies the highlighted call as a `curl` command (OSC 52), **p** as Python (`httpx`),
+  **t** as TypeScript (`fetch`). The key is read from the environment (`$ALLOY_API_KEY`,
+  `os.environ["ALLOY_API_KEY"]`, `process.env.ALLOY_API_KEY`), so export it before running.
+  **Y**, **P** and **T** copy the same with your real key in it, after asking.
+- **r** replays an action call: its path parameters, query, headers and body open in a JSON
+  editor; **ctrl+r** there sends it again through the same connection.
+- **s** exports every call of this session as JSON Lines (redacted) to a file you name.
 - **e** shows only failed calls (press again for all); **c** clears this view (the log
   itself is kept: close and reopen to see everything again).
 - **Enter** moves into the details pane to scroll it; **Esc** comes back, then leaves.
@@ -138,6 +150,36 @@ hidden everywhere: the API key, OAuth codes and tokens never appear.
         Binding(
             "y", "copy_curl", "Copy as curl", id="requests.copy", tooltip="Copy as curl (OSC 52)"
         ),
+        Binding("p", "copy('httpx')", "Python", id="requests.copy_httpx", tooltip="Copy as httpx"),
+        Binding(
+            "t", "copy('fetch')", "TypeScript", id="requests.copy_fetch", tooltip="Copy as fetch"
+        ),
+        Binding(
+            "Y",
+            "copy_with_key('curl')",
+            "curl with the key",
+            show=False,
+            id="requests.copy_curl_key",
+            tooltip="Copy as curl with the real API key (asks first)",
+        ),
+        Binding(
+            "P",
+            "copy_with_key('httpx')",
+            "Python with the key",
+            show=False,
+            id="requests.copy_httpx_key",
+            tooltip="Copy as Python with the real API key (asks first)",
+        ),
+        Binding(
+            "T",
+            "copy_with_key('fetch')",
+            "TypeScript with the key",
+            show=False,
+            id="requests.copy_fetch_key",
+            tooltip="Copy as TypeScript with the real API key (asks first)",
+        ),
+        Binding("r", "replay", "Replay", id="requests.replay", tooltip="Edit and send again"),
+        Binding("s", "export", "Export", id="requests.export", tooltip="Save the calls as JSONL"),
         Binding("e", "errors_only", "Errors only", id="requests.errors", tooltip="Failed only"),
         Binding("c", "clear", "Clear", id="requests.clear", tooltip="Clear this view"),
         Binding("enter", "details", "Details", id="requests.details", tooltip="Scroll the details"),
@@ -274,7 +316,7 @@ hidden everywhere: the API key, OAuth codes and tokens never appear.
             parts.append("showing failed calls only (e: all)")
         if self.cleared_after:
             parts.append("cleared: newer calls only")
-        parts.append("y: copy as curl · e: errors only · c: clear")
+        parts.append("y/p/t: copy as curl/Python/TypeScript · r: replay · s: export")
         self.query_one("#requests-summary", Static).update(" · ".join(parts))
         empty = self.query_one("#requests-empty", Static)
         if shown:
@@ -345,7 +387,8 @@ hidden everywhere: the API key, OAuth codes and tokens never appear.
             parts += self._body_parts("Response", record.response_body)
         parts.append(
             Text(
-                f"\ny copies this call as curl; the key is written as {CURL_KEY_PLACEHOLDER}.",
+                "\ny, p, t copy this call as curl, Python, TypeScript; the key is read from "
+                f"{CURL_KEY_PLACEHOLDER}. r replays it after editing.",
                 style="dim italic",
             )
         )
@@ -390,18 +433,180 @@ hidden everywhere: the API key, OAuth codes and tokens never appear.
 
     def curl_for(self, record: RequestRecord) -> str:
         """Copy-as-curl text: redacted by the log, and the key never in it."""
-        return self._scrub(to_curl(record))
+        return self.snippet_for(record, "curl")
+
+    def snippet_for(self, record: RequestRecord, language: Language) -> str:
+        """A snippet to copy: redacted by the log, the key read from the environment."""
+        return self._scrub(snippet(record, language))
 
     def action_copy_curl(self) -> None:
+        self.action_copy("curl")
+
+    def action_copy(self, language: Language) -> None:
         record = self.highlighted()
         if record is None:
             self.notify("No call to copy.", severity="warning", timeout=3)
             return
-        self.app.copy_to_clipboard(self.curl_for(record))
+        self.app.copy_to_clipboard(self.snippet_for(record, language))
         self.notify(
-            f"Copied call #{record.id} as curl. Export ALLOY_API_KEY before running it.",
+            f"Copied call #{record.id} as {LANGUAGES[language]}. "
+            "Export ALLOY_API_KEY before running it.",
             timeout=4,
         )
+
+    def action_copy_with_key(self, language: Language) -> None:
+        """Y/P/T: the snippet with the real key in it, only once the user says so. The log's
+        records are redacted already, so the key is the only secret the snippet holds."""
+        record = self.highlighted()
+        if record is None:
+            self.notify("No call to copy.", severity="warning", timeout=3)
+            return
+
+        def answered(confirmed: bool | None) -> None:
+            if not confirmed:
+                return
+            key = self.app.state.settings.api_key
+            self.app.copy_to_clipboard(snippet(record, language, key=key))
+            self.notify(
+                f"Copied call #{record.id} as {LANGUAGES[language]} with your API key in it. "
+                "Do not share or commit it.",
+                severity="warning",
+                timeout=6,
+            )
+
+        self.app.push_screen(
+            ConfirmModal(
+                "Copy with your real API key?",
+                f"The {LANGUAGES[language]} snippet of call #{record.id} will hold your API key "
+                "in plain text: anyone who sees your clipboard, a paste or your shell history "
+                "can use it. Other secrets stay hidden.",
+                confirm="Copy with key",
+                cancel="Keep it hidden",
+                danger=True,
+            ),
+            answered,
+        )
+
+    def action_replay(self) -> None:
+        """r: the highlighted action call's inputs in the JSON editor, sent again on ctrl+r."""
+        record = self.highlighted()
+        if record is None:
+            self.notify("No call to replay.", severity="warning", timeout=3)
+            return
+        replay = replay_of(record)
+        if isinstance(replay, str):
+            self.notify(replay, title="Replay", severity="warning", timeout=8, markup=False)
+            return
+
+        def answered(inputs: dict[str, Any] | None) -> None:
+            if inputs is not None:
+                self.send_replay(replay, inputs, record.id)
+
+        self.app.push_screen(ReplayModal(replay, record.id), answered)
+
+    @work(exclusive=True, group="requests-replay")
+    async def send_replay(self, replay: Replay, inputs: dict[str, Any], source_id: int) -> None:
+        """Send the edited call through its connection; its row appears like any other and the
+        cursor moves to it."""
+        log = self.app.state.log
+        before = max((r.id for r in log.records()), default=0)
+        # The catalog is not asked (that would be a call of its own): Notion's actions are
+        # known, any other is a create, never resent once it may have arrived.
+        kind = action_kind(replay.connector, ActionInfo(id=replay.action, name=replay.action))
+        failure: str | None = None
+        try:
+            await self.app.state.client.execute(
+                replay.connector,
+                replay.action,
+                connection_id=replay.connection_id,
+                kind=kind,
+                path_params=inputs.get("pathParams") or None,
+                query=inputs.get("queryParameters") or None,
+                body=inputs.get("requestBody"),
+                headers=inputs.get("additionalHeaders") or None,
+            )
+        except AlloyError as error:
+            failure = f"{error.sentence} {error.remedy}".strip()
+        sent = next((r for r in log.records() if r.id > before and r.action == replay.action), None)
+        if sent is not None and self.table.has_row(str(sent.id)):
+            self.table.move_cursor(row=self.table.get_row_index(str(sent.id)), animate=False)
+        name = f"#{sent.id}" if sent is not None else "a new call"
+        if failure is not None:
+            self.notify(
+                self._scrub(f"Replayed call #{source_id} as {name}: {failure}"),
+                title="Replay",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
+        else:
+            status = sent.status if sent is not None else "OK"
+            self.notify(f"Replayed call #{source_id} as {name}: {status}.", timeout=4)
+
+    def default_export_path(self) -> Path:
+        stamp = self.app.state.now().astimezone(self.tz).strftime("%Y%m%d-%H%M%S")
+        return self.app.state.settings.data_dir / "requests" / f"requests-{stamp}.jsonl"
+
+    def action_export(self) -> None:
+        """s: every call of the session (the log, not only this view) as redacted JSON Lines."""
+        count = len(self.app.state.log)
+        if not count:
+            self.notify("No calls to export yet.", severity="warning", timeout=3)
+            return
+
+        def answered(text: str | None) -> None:
+            if text:
+                self.export_to(Path(text))
+
+        self.app.push_screen(
+            PromptModal(
+                "Export the session's calls",
+                f"{count} call{'s' if count != 1 else ''} as JSON Lines, one a line, with the "
+                "API key, OAuth codes and tokens hidden. Write them to:",
+                value=str(self.default_export_path()),
+                confirm="Export",
+            ),
+            answered,
+        )
+
+    def export_to(self, path: Path) -> Path | None:
+        """Write the export to `path` (a folder gets the default file name); says where it went
+        or why it could not. Returns the file written."""
+        path = path.expanduser()
+        if not path.is_absolute():
+            path = Path.cwd() / path
+        if path.is_dir():
+            path = path / self.default_export_path().name
+        log = self.app.state.log
+        try:
+            count = export_jsonl(log.records(), log, path)
+        except FileExistsError:
+            self.notify(
+                f"{path} already exists; nothing was written.\nPress s again and give a new "
+                "file name.",
+                title="Export",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
+            return None
+        except OSError as error:
+            self.notify(
+                f"Could not write {path}: {error.strerror or error}.\nPress s again and pick a "
+                "folder you can write to.",
+                title="Export",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
+            return None
+        self.notify(
+            f"Exported {count} call{'s' if count != 1 else ''} to {path}",
+            title="Export",
+            timeout=8,
+            markup=False,
+        )
+        return path
 
     def action_errors_only(self) -> None:
         self.errors_only = not self.errors_only
