@@ -316,7 +316,7 @@ async def _connect(
     open_browser: bool,
     deadline: float,
 ) -> int:
-    from alloy_tui.alloy.connect import connect_service, default_open_browser
+    from alloy_tui.alloy.connect import connect_service, default_open_browser, server_is_sandbox
 
     out = sys.stdout
     interactive = out.isatty()
@@ -352,10 +352,16 @@ async def _connect(
     finally:
         if interactive and shown_waiting:
             print("\r\x1b[K", end="", file=out, flush=True)
-    path = save_active_connection(connection.id, settings)
+    # A sandbox's connection never replaces the real account's, however the sandbox was
+    # started: the server says whether it is one.
+    sandbox = settings.sandbox or await server_is_sandbox(client)
+    path = save_active_connection(
+        connection.id, settings.with_overrides(sandbox=True) if sandbox else settings
+    )
+    where = "the sandbox's active connection ([sandbox])" if sandbox else "the active connection"
     print(
         f"Connected: {_safe(connection.name)} ({_safe(connection.id)}) "
-        f"— saved as the active connection in {path}",
+        f"— saved as {where} in {path}",
         file=out,
     )
     return EXIT_OK

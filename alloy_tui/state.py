@@ -55,6 +55,8 @@ class AppState:
         self.client = client
         self.clock = clock
         self.sandbox = settings.sandbox if sandbox is None else sandbox
+        """Whether the server is a sandbox: given, or (None) asked of it by the first
+        `refresh_connections`, however the app was started."""
         self.connections: list[Connection] = []
         self.active_connection: Connection | None = None
         self._notion: NotionAPI | None = None
@@ -63,6 +65,7 @@ class AppState:
         # Parent titles by id ("page:<id>" / "database:<id>"): search rows resolve them lazily.
         self._titles: dict[str, str] = {}
         self._drafts: DraftStore | None = None
+        self._sandbox_asked = sandbox is not None or settings.sandbox
 
     # ---- the client ------------------------------------------------------------------
 
@@ -113,6 +116,37 @@ class AppState:
 
     # ---- connections -----------------------------------------------------------------
 
+    async def ask_if_sandbox(self) -> bool:
+        """Whether the server is a sandbox, asked once (a sandbox started apart and pointed at
+        with ALLOY_BASE_URL is one too): then picks are saved under [sandbox] and the SANDBOX
+        badge shows, whatever the app was started with."""
+        if not self._sandbox_asked:
+            from alloy_tui.alloy.connect import server_is_sandbox
+
+            self._sandbox_asked = True
+            self.sandbox = await server_is_sandbox(self.client)
+        return self.sandbox
+
+    def connection_pinned_by(self) -> str | None:
+        """What chooses the connection at each start ahead of config.toml, if anything: then a
+        pick (saved in config.toml) lasts only until the app quits. None when picks stick."""
+        if self.sandbox:
+            return None  # sandbox picks go to [sandbox], which the next sandbox start reads first
+        source = self.settings.source_of("connection_id")
+        if source == "flag":
+            return "--connection"
+        if source == "env":
+            return "CONNECTION_ID in the environment"
+        if source.startswith(".env"):
+            return f"CONNECTION_ID in {source}"
+        return None
+
+    def save_theme(self, name: str) -> None:
+        """Remember the chosen theme in config.toml (read back at the next start)."""
+        from alloy_tui.config import save_config_values
+
+        save_config_values({"theme": name}, self.settings.config_path)
+
     def preferred_connection_id(self) -> str | None:
         """The connection the settings ask for ([sandbox] first when running the sandbox)."""
         if self.sandbox and self.settings.sandbox_connection_id:
@@ -121,6 +155,7 @@ class AppState:
 
     async def refresh_connections(self) -> list[Connection]:
         """List the Notion connections again and keep the active one if it still exists."""
+        await self.ask_if_sandbox()
         connections = await self.client.list_connections(NOTION_CONNECTOR)
         self.connections = sorted(connections, key=_connection_order)
         by_id = {c.id: c for c in self.connections}
@@ -146,7 +181,10 @@ class AppState:
         if connection is None:
             raise KeyError(connection_id)
         self._activate(connection)
-        save_active_connection(connection.id, self.settings)
+        settings = self.settings
+        if self.sandbox and not settings.sandbox:
+            settings = settings.with_overrides(sandbox=True)  # the server said it is one
+        save_active_connection(connection.id, settings)
         return connection
 
     def _activate(self, connection: Connection | None) -> None:

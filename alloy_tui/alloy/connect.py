@@ -11,6 +11,9 @@ import webbrowser
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Final, Literal
+from urllib.parse import urlsplit
+
+import httpx
 
 from alloy_tui.alloy.client import AlloyClient
 from alloy_tui.alloy.errors import AlloyError
@@ -36,6 +39,28 @@ class ConnectEvent:
     url: str | None = None
     seconds_left: float | None = None
     message: str = ""
+
+
+SANDBOX_HEALTH_PATH: Final = "/__sandbox/health"
+SANDBOX_PROBE_TIMEOUT: Final = 3.0
+
+
+async def server_is_sandbox(client: AlloyClient) -> bool:
+    """Whether the client's base URL is an alloy-tui sandbox, asked of the server itself (its
+    health answer says `"sandbox": true`; Alloy has no such path), however the app was started:
+    a sandbox started apart and pointed at with ALLOY_BASE_URL is one too. Alloy's own hosts
+    are not asked; an error or any other answer means "not a sandbox"."""
+    host = urlsplit(client.base_url).hostname or ""
+    if host == "runalloy.com" or host.endswith(".runalloy.com"):
+        return False
+    try:
+        answer = await client.http.get(
+            client.base_url + SANDBOX_HEALTH_PATH, timeout=SANDBOX_PROBE_TIMEOUT
+        )
+        body = answer.json() if answer.status_code == 200 else None
+    except (httpx.HTTPError, ValueError):
+        return False
+    return isinstance(body, dict) and body.get("sandbox") is True
 
 
 class NoNewConnectionError(ListenerError):

@@ -128,7 +128,9 @@ async def admin_reset(request: Request) -> Response:
 
 
 async def health(request: Request) -> Response:
-    return JSONResponse({"status": "ok", "apiVersion": API_VERSION})
+    # "sandbox": true is how a client tells a sandbox from Alloy (whose /__sandbox/health is a
+    # 404): its picks then go to [sandbox] in config.toml, never over the real account's.
+    return JSONResponse({"status": "ok", "apiVersion": API_VERSION, "sandbox": True})
 
 
 ROUTES = [

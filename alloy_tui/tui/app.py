@@ -17,6 +17,7 @@ from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
 from alloy_tui.alloy.errors import AlloyError, ConnectionNotFoundError
+from alloy_tui.config import ConfigError
 from alloy_tui.notion.ids import id_from_text
 from alloy_tui.state import AppState, Clock, utc_now
 from alloy_tui.tui.messages import (
@@ -30,6 +31,8 @@ from alloy_tui.tui.modals.confirm import ConfirmModal
 from alloy_tui.tui.widgets.status_bar import StatusBar, StatusInfo
 
 if TYPE_CHECKING:
+    from textual.theme import Theme
+
     from alloy_tui.alloy.client import AlloyClient
     from alloy_tui.alloy.connect import ConnectEvent
     from alloy_tui.alloy.models import Connection
@@ -173,6 +176,19 @@ class AlloyApp(App[None]):
             # Warnings quote the config file and the environment: show them as written.
             self.notify(warning, severity="warning", markup=False)
         self.connections_signal.subscribe(self, self._offer_drafts_at_start)
+        self._saved_theme = self.theme
+        self.theme_changed_signal.subscribe(self, self._save_theme)
+
+    def _save_theme(self, theme: Theme) -> None:
+        """Ctrl+T or the palette's theme list: remember the choice for the next start."""
+        if theme.name == self._saved_theme:
+            return
+        try:
+            self.state.save_theme(theme.name)
+        except (OSError, ConfigError) as error:
+            self.report_error(error, where="Saving the theme")
+            return
+        self._saved_theme = theme.name
 
     def _report_keymap_problems(self) -> None:
         """A `[keys]` remap that names no binding, or takes a key something else on the same
@@ -211,9 +227,14 @@ class AlloyApp(App[None]):
         self.status_signal.publish(self.status)
 
     def refresh_status(self) -> None:
-        """Re-read the active connection into the status bar."""
+        """Re-read the active connection (and whether the server is a sandbox) into the
+        status bar."""
         active = self.state.active_connection
-        self.update_status(connection=active.name if active else "")
+        self.update_status(
+            connection=active.name if active else "",
+            environment=_environment_label(self.state),
+            sandbox=self.state.sandbox,
+        )
 
     def _on_request(self, event: RequestEvent) -> None:
         """Request log subscriber: count requests in flight, remember the last latency."""
@@ -292,7 +313,21 @@ class AlloyApp(App[None]):
             self.report_error(error, where="Saving the active connection")
             return False
         self.connections_changed("picked")
-        self.notify(f"Active connection: {connection.name}", timeout=3, markup=False)
+        pinned = self.state.connection_pinned_by()
+        if pinned is None:
+            self.update_status(connection_note="")
+            self.notify(f"Active connection: {connection.name}", timeout=3, markup=False)
+            return True
+        # The pick is saved, but the environment chooses again at the next start: say so.
+        self.update_status(connection_note=f"until you quit ({pinned} pins another at start)")
+        self.notify(
+            f"Active connection: {connection.name}, until you quit. {pinned} chooses the "
+            "connection at each start, so the next start uses that one again. Remove it to "
+            "keep this pick (it is saved in config.toml).",
+            severity="warning",
+            timeout=10,
+            markup=False,
+        )
         return True
 
     def start_connect(self) -> Worker[Connection]:
@@ -670,7 +705,9 @@ def make_app(
             api_key=settings.api_key,
             user_id=settings.user_id,
         )
-    state = AppState(settings, client, clock=clock, sandbox=settings.sandbox or sandbox is not None)
+    # Started with a sandbox it knows one; otherwise the server is asked (AppState.sandbox).
+    known = True if settings.sandbox or sandbox is not None else None
+    state = AppState(settings, client, clock=clock, sandbox=known)
     app = AlloyApp(state, sandbox=sandbox)
     if client.on_wait is None:
         client.on_wait = app.on_client_wait

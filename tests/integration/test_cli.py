@@ -130,7 +130,7 @@ def test_env_file_flag(
     assert [row["id"] for row in rows if row["active"]] == [SEED_CONNECTION_ID]
 
 
-def test_connect_notion_saves_the_active_connection(
+def test_connect_notion_against_a_separate_sandbox_saves_under_sandbox(
     sandbox_factory: Callable[..., SandboxServer],
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -147,19 +147,24 @@ def test_connect_notion_saves_the_active_connection(
     out = capsys.readouterr().out
     assert opened and opened[0] in out
     saved = tomllib.loads(config_file(isolated_dirs).read_text())
-    new_id = saved["connection_id"]
+    # The server says it is a sandbox (started apart, not by --sandbox): the real account's
+    # connection_id is never written.
+    assert "connection_id" not in saved
+    new_id = saved["sandbox"]["connection_id"]
     assert new_id != SEED_CONNECTION_ID
     last = out.strip().splitlines()[-1]
     assert last.startswith("Connected: ")
     assert last.endswith(
-        f"({new_id}) — saved as the active connection in {config_file(isolated_dirs)}"
+        f"({new_id}) — saved as the sandbox's active connection ([sandbox]) in "
+        f"{config_file(isolated_dirs)}"
     )
     assert "Waiting for the browser" in out
     # Closing the listener under an open browser connection reports nothing on the way out.
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
 
-    # The new connection is listed and marked active from now on.
-    assert cli.main(["connections", "--json"]) == 0
+    # The new connection is listed; the shell commands read the real account's connection_id
+    # (they do not ask the server whether it is a sandbox), so it is picked with --connection.
+    assert cli.main(["connections", "--json", "--connection", new_id]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [row["id"] for row in rows if row["active"]] == [new_id]
 
@@ -337,7 +342,7 @@ def test_sandbox_connect_saves_apart_from_the_real_connection(
     saved = tomllib.loads(path.read_text())
     assert saved["connection_id"] == "real-account-connection"
     assert saved["sandbox"]["connection_id"] != SEED_CONNECTION_ID
-    assert "saved as the active connection" in capsys.readouterr().out
+    assert "saved as the sandbox's active connection" in capsys.readouterr().out
 
 
 def test_sandbox_subcommand_is_delegated(monkeypatch: pytest.MonkeyPatch) -> None:

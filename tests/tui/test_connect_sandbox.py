@@ -10,7 +10,7 @@ from textual.pilot import Pilot
 from textual.widgets import Button
 
 from alloy_tui.sandbox.server import SandboxServer
-from alloy_tui.tui.app import AlloyApp, make_app
+from alloy_tui.tui.app import AlloyApp
 from alloy_tui.tui.modals.connect import ConnectModal
 from alloy_tui.tui.screens.connections import ConnectionsScreen
 from tests.tui.conftest import SIZE, build_app, settle, wait_until
@@ -94,7 +94,10 @@ async def test_outside_the_sandbox_there_is_no_approve_key(sandbox: SandboxServe
         user_id=settings.user_id,
         options=ClientOptions(rate_limit=False, max_attempts=1),
     )
-    app = make_app(settings, client=client)
+    # A real Alloy: the app knows it is no sandbox (against a sandbox, the server says it is).
+    from alloy_tui.state import AppState
+
+    app = AlloyApp(AppState(settings, client, sandbox=False))
     async with app.run_test(size=SIZE) as pilot:
         modal = await _open_connect(app, pilot)
         assert not modal.query("#approve")

@@ -35,6 +35,8 @@ class StatusInfo:
     wait_until: float | None = None
     """time.monotonic() when a rate-limit or retry wait ends; None when nothing waits."""
     wait_reason: str = ""
+    connection_note: str = ""
+    """Why the active connection will not stick (the environment pins another at start)."""
 
 
 class StatusSource(Protocol):
@@ -109,7 +111,8 @@ class StatusBar(Horizontal):
         env.set_class(info.sandbox, "-sandbox")
         self.query_one("#status-user", Label).update(f"user {info.user}" if info.user else "")
         connection = self.query_one("#status-connection", Label)
-        connection.update(info.connection or "no connection")
+        name = info.connection or "no connection"
+        connection.update(f"{name} · {info.connection_note}" if info.connection_note else name)
         connection.set_class(not info.connection, "-none")
         self.query_one("#status-activity", Label).update(self._activity(info))
         self._tick()
