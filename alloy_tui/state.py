@@ -155,8 +155,10 @@ class AppState:
 
     async def refresh_connections(self) -> list[Connection]:
         """List the Notion connections again and keep the active one if it still exists."""
-        await self.ask_if_sandbox()
-        connections = await self.client.list_connections(NOTION_CONNECTOR)
+        # Asked side by side with the listing: the first start pays no extra round trip.
+        _, connections = await asyncio.gather(
+            self.ask_if_sandbox(), self.client.list_connections(NOTION_CONNECTOR)
+        )
         self.connections = sorted(connections, key=_connection_order)
         by_id = {c.id: c for c in self.connections}
         current = self.active_connection.id if self.active_connection else None
