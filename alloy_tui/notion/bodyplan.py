@@ -345,8 +345,14 @@ class _Planner:
         parent: dict[str, Any] | None,
         original: Sequence[Mapping[str, Any]],
         edited: Sequence[dict[str, Any]],
+        canonical: Sequence[dict[str, Any]] | None = None,
     ) -> None:
-        canon = [canonical_block(block) for block in original]
+        """Plan one level; `canonical`: the canonical form of `original`, when known (the
+        children of a canonical block), so a page's tree is brought to it once."""
+        if canonical is not None and len(canonical) == len(original):
+            canon = list(canonical)
+        else:
+            canon = [canonical_block(block) for block in original]
         ids = [str(block.get("id") or "") for block in original]
         # Events in edited order: ("pair", i, j), ("delete", i, -1), ("insert", -1, j).
         events: list[tuple[str, int, int]] = []
@@ -481,7 +487,8 @@ class _Planner:
             old_children = original[i].get("children") or []
             new_children = after.get("children") or []
             if old_children or new_children:
-                self.level(ids[i], _own(after), old_children, new_children)
+                known = before.get("children")
+                self.level(ids[i], _own(after), old_children, new_children, known)
         flush(None)
 
     def _protected(self, block: Mapping[str, Any]) -> bool:

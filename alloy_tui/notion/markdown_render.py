@@ -480,11 +480,16 @@ def _write_text(
     else:
         core = content  # nothing to escape (most text)
     if url is None:
-        _write(rendered, marked, core, style.outer_open, style.outer_close, style)
+        outer_open, outer_close = style.outer_open, style.outer_close
     else:
         # Markers go inside the brackets; underline and color around the link.
+        outer_open = style.outer_open + "["
         outer_close = "](" + _link_destination(url) + ")" + style.outer_close
-        _write(rendered, marked, core, style.outer_open + "[", outer_close, style)
+    if style.runs:
+        marked.append((len(rendered), outer_open, outer_close, core, style))
+        rendered.append(outer_open + style.openers + core + style.closers + outer_close)
+    else:
+        rendered.append(outer_open + core + outer_close)
     return True
 
 
