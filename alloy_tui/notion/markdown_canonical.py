@@ -3,6 +3,7 @@ produce (see markdown.py for the dialect)."""
 
 from __future__ import annotations
 
+import operator
 import string
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
@@ -65,17 +66,19 @@ _ESCAPABLE: Final = frozenset(string.punctuation)
 """CommonMark's ASCII punctuation: what a backslash escapes."""
 
 
-_NOTES: dict[tuple[tuple[str, Any], ...], dict[str, Any]] = {}
-"""Annotations as given (their items) -> canonical annotations: a page holds a handful."""
+_NOTES: dict[tuple[Any, ...], dict[str, Any]] = {}
+"""Annotations as given (their values, by _NOTE_KEY) -> canonical annotations: a page holds a
+handful."""
+_NOTE_KEY = operator.itemgetter(*DEFAULT_ANNOTATIONS)
 
 
 def _annotations(raw: Any) -> dict[str, Any]:
     key = None
-    if type(raw) is dict:
+    if isinstance(raw, Mapping):
         try:
-            key = tuple(raw.items())
+            key = _NOTE_KEY(raw)
             cached = _NOTES.get(key)
-        except TypeError:  # an unhashable value: not cached
+        except (KeyError, TypeError):  # a missing annotation, an unhashable value: not cached
             key = cached = None
         if cached is not None:
             return cached.copy()

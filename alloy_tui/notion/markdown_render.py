@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
@@ -27,6 +28,7 @@ from alloy_tui.notion.markdown_canonical import (
 )
 from alloy_tui.notion.markdown_syntax import _is_punct
 from alloy_tui.notion.richtext import (
+    DEFAULT_ANNOTATIONS,
     MAX_TEXT_UTF16,
     plain_text,
     split_utf16,
@@ -193,8 +195,10 @@ class _Style:
         self.outer_open, self.outer_close = outer_open, outer_close
 
 
-_NOTE_STYLES: dict[tuple[tuple[str, Any], ...], _Style] = {}
-"""Annotations as given (their items) -> the _Style of their canonical form."""
+_NOTE_STYLES: dict[tuple[Any, ...], _Style] = {}
+"""Annotations as given (their values, by _NOTE_KEY) -> the _Style of their canonical form."""
+_NOTE_KEY = operator.itemgetter(*DEFAULT_ANNOTATIONS)
+"""The values of annotations in canonical order (KeyError when one is missing)."""
 _STYLES: dict[tuple[Any, ...], _Style] = {}
 """Canonical annotations (as a tuple) -> their _Style: one each, so equal annotations have the
 same _Style (`is` compares them)."""
@@ -202,11 +206,11 @@ same _Style (`is` compares them)."""
 
 def _note_style(raw: Any) -> _Style:
     key = None
-    if type(raw) is dict:
+    if isinstance(raw, Mapping):
         try:
-            key = tuple(raw.items())
+            key = _NOTE_KEY(raw)
             found = _NOTE_STYLES.get(key)
-        except TypeError:  # an unhashable value: not cached
+        except (KeyError, TypeError):  # a missing annotation, an unhashable value: not cached
             key = found = None
         if found is not None:
             return found
@@ -269,8 +273,8 @@ def _runs(items: Sequence[Mapping[str, Any]] | None) -> list[Run]:
                 continue
             given: Any = raw.get("annotations")
             try:
-                style = cache[tuple(given.items())]
-            except (KeyError, AttributeError, TypeError):
+                style = cache[_NOTE_KEY(given)]
+            except (KeyError, TypeError):
                 style = _note_style(given)
         else:
             item = canonical_item(raw)
@@ -395,17 +399,17 @@ def _render_items(items: Sequence[Mapping[str, Any]], prev: str = " ", nxt: str 
     they are written; a text run is written once the next item shows it does not continue."""
     rendered: list[str] = []
     marked: list[tuple[int, str, str, str, _Style]] = []  # runs with Markdown markers
-    cache = _NOTE_STYLES
+    cache, note_key = _NOTE_STYLES, _NOTE_KEY
     text: str | None = None  # the text run not written yet, its link and style
     text_url: str | None = None
     text_style: _Style | None = None
     for raw in items or ():
         content: Any = None
         url: Any = None
-        if raw.get("type") == "text":
-            given = raw.get("text")
-            if type(given) is dict:
-                content = given.get("content")
+        try:
+            if raw["type"] == "text":
+                given = raw["text"]
+                content = given["content"]
                 link = given.get("link")
                 if link is not None:
                     if type(link) is not dict:
@@ -414,13 +418,15 @@ def _render_items(items: Sequence[Mapping[str, Any]], prev: str = " ", nxt: str 
                         url = link.get("url") or None
                         if url is not None and (type(url) is not str or url[:1] == "/"):
                             content = None  # a link to normalise: the long way
+        except (KeyError, TypeError, AttributeError):
+            content = url = None  # another shape: the long way
         if type(content) is str and "\r" not in content and "\x00" not in content:
             if not content:
                 continue
             notes: Any = raw.get("annotations")
             try:
-                style = cache[tuple(notes.items())]
-            except (KeyError, AttributeError, TypeError):
+                style = cache[note_key(notes)]
+            except (KeyError, TypeError):
                 style = _note_style(notes)
         else:
             item = canonical_item(raw)
