@@ -118,27 +118,39 @@ SPARSE_HITS = 2_000
 """A needle the index finds at most this often is answered from the index's hits; a commoner
 one by walking titles newest first, which meets enough hits early."""
 
+FIRST_LOOK = 64
+"""How far every trigram is counted first: a trigram found nowhere (a search without hits)
+shows up at this cost, however common the needle's other trigrams are."""
+
 
 def _candidates(conn: sqlite3.Connection, needle: str) -> str | None:
     """The FTS5 query of the rarest trigram of `needle` (at least 3 characters) when the index
     holds it at most SPARSE_HITS times; None when every trigram is commoner than that.
 
-    Each trigram is counted only up to SPARSE_HITS + 1, so the cost is bounded whatever the
-    size of the workspace; a trigram found nowhere answers a search that has no hits at once.
-    (The index keeps no positions, detail=none: its hits hold the trigram, the LIKE that
-    follows decides whether they hold the needle.)"""
-    best: tuple[int, str] | None = None
-    for gram in dict.fromkeys(needle[i : i + TRIGRAM] for i in range(len(needle) - 2)):
-        query = '"' + gram.replace('"', '""') + '"'
-        hits = conn.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM title_search WHERE title_search MATCH ? LIMIT ?)",
-            (query, SPARSE_HITS + 1),
-        ).fetchone()[0]
-        if best is None or hits < best[0]:
-            best = (hits, query)
-        if hits == 0:
-            break
-    return best[1] if best is not None and best[0] <= SPARSE_HITS else None
+    Trigrams are counted in two rounds, up to FIRST_LOOK + 1 and then (if none was that rare)
+    up to SPARSE_HITS + 1, so the cost is bounded whatever the size of the workspace, and a
+    trigram found nowhere answers a search that has no hits within the first round. (The index
+    keeps no positions, detail=none: its hits hold the trigram, the LIKE that follows decides
+    whether they hold the needle.)"""
+    queries = [
+        '"' + gram.replace('"', '""') + '"'
+        for gram in dict.fromkeys(needle[i : i + TRIGRAM] for i in range(len(needle) - 2))
+    ]
+    for cap in (FIRST_LOOK, SPARSE_HITS):
+        best: tuple[int, str] | None = None
+        for query in queries:
+            hits = conn.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM title_search WHERE title_search MATCH ? "
+                "LIMIT ?)",
+                (query, cap + 1),
+            ).fetchone()[0]
+            if best is None or hits < best[0]:
+                best = (hits, query)
+            if hits == 0:
+                return query
+        if best is not None and best[0] <= cap:
+            return best[1]
+    return None
 
 
 def search(

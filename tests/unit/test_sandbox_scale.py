@@ -93,14 +93,15 @@ def test_search_finds_exactly_the_titles_a_scan_finds(
     store, objects = titled
     needle = needle.casefold()  # as post-search passes it
     # `dense`: as if every trigram were common, so the titles are walked by edit time instead.
-    original = store_rows.SPARSE_HITS
-    store_rows.SPARSE_HITS = -1 if dense else original
+    original = store_rows._candidates
+    if dense:
+        store_rows._candidates = lambda conn, needle: None
     try:
         found = store.search_objects(
             kinds=kinds, needle=needle, descending=descending, limit=1000, offset=0
         )
     finally:
-        store_rows.SPARSE_HITS = original
+        store_rows._candidates = original
     assert [o.id for o in found] == _reference(objects, kinds, needle, descending)
 
 
@@ -122,6 +123,28 @@ def test_the_index_answers_a_rare_needle_and_a_missing_one(
     # A trigram found nowhere: one count, then a lookup of no rowids (no walk of the titles).
     assert any("title_search MATCH" in s for s in statements)
     assert any("NOT INDEXED" in s for s in statements)
+
+
+def test_a_missing_needle_of_common_trigrams_costs_only_the_first_look() -> None:
+    """Every trigram of "alpha betz" but the last is in 300 titles: the first round (each
+    counted up to FIRST_LOOK + 1) finds the one no title has, and nothing is counted further."""
+    store = Store(":memory:")
+    rng = random.Random(3)
+    with store.transaction():
+        store.insert_objects([_object(i, f"Alpha beta {i}", rng) for i in range(300)])
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    try:
+        found = store.search_objects(
+            kinds=("page",), needle="alpha betz", descending=True, limit=100, offset=0
+        )
+    finally:
+        store.conn.set_trace_callback(None)
+        store.close()
+    assert found == []
+    counts = [s for s in statements if "SELECT count(*)" in s]
+    assert counts and all(f"LIMIT {store_rows.FIRST_LOOK + 1})" in s for s in counts), counts
+    assert not any(f"LIMIT {store_rows.SPARSE_HITS + 1})" in s for s in statements)
 
 
 def _engine(store: Store) -> NotionEngine:
