@@ -316,6 +316,10 @@ class AppState:
         self._titles[key] = title
         return title
 
+    def known_title(self, kind: str, object_id: str) -> str | None:
+        """A page's or database's title if a search row or a read already showed it."""
+        return self._titles.get(f"{kind}:{object_id}")
+
     def remember_title(self, obj: Mapping[str, Any]) -> None:
         """Search results are pages, databases and data sources too: remember their titles as
         parents."""

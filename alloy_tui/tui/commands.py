@@ -49,6 +49,17 @@ class AlloyCommands(Provider):
                 app.action_toggle_theme,
             ),
         ]
+        # The screen the palette was opened over: a page in the trash can be restored.
+        restore = getattr(self.screen, "action_restore", None)
+        if getattr(self.screen, "trashed", False) and callable(restore):
+            commands.insert(
+                0,
+                (
+                    "Restore from the trash",
+                    "Take this page out of Notion's trash (it is read-only until then)",
+                    restore,
+                ),
+            )
         for connection in app.state.connections:
             if active is not None and connection.id == active.id:
                 continue

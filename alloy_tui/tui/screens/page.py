@@ -52,6 +52,10 @@ EMPTY_BODY = "*This page has no content yet.*"
 BODY_LABEL = "Body  (F2 or e to edit)"
 
 
+_WRITES = frozenset({"save", "edit_body", "trash", "revert_all", "drafts"})
+"""Actions a page in the trash does not offer (it is read-only until restored)."""
+
+
 def _plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
@@ -87,6 +91,8 @@ body below them, shown as Markdown.
 - Selects offer *New option…* at the end of their list; in a multi-select, **+** adds one.
 - Dates: `2024-05-01`, `2024-05-01 14:30`, a range `2024-05-01 → 2024-05-03`.
 - **o** opens the page in the browser, **Ctrl+D** moves it to the trash (asks first).
+- A page in the trash opens read-only, marked; **u** (or the palette's *Restore*) takes it
+  out of the trash.
 - **Esc** goes back; with unsaved changes it asks first. **Ctrl+Q** asks too.
 """
 
@@ -109,6 +115,9 @@ body below them, shown as Markdown.
             tooltip="Move to the trash",
         ),
         Binding("ctrl+r", "reload", "Reload", id="page.reload", tooltip="Load the page again"),
+        # Only while the page is in the trash (check_action); its fields are then read-only,
+        # so no field's own u (undo) comes first.
+        Binding("u", "restore", "Restore", id="page.restore", tooltip="Take it out of the trash"),
         Binding(
             "X",
             "revert_all",
@@ -201,6 +210,7 @@ body below them, shown as Markdown.
             yield Label("", id="page-dirty", classes="dirty-marker")
         yield Static("", id="page-meta", classes="screen-hint", markup=False)
         yield Static("", id="page-error", classes="error-state hidden", markup=False)
+        yield Static("", id="page-trashed", classes="hidden", markup=False)
         yield Static("", id="page-draft-warning", classes="error-state hidden", markup=False)
         with VerticalScroll(id="page-scroll"):
             yield Vertical(id="page-form-slot")
@@ -220,6 +230,12 @@ body below them, shown as Markdown.
         )
         self.session.on_draft_error = self._set_draft_error
         self.body_editor.display = False
+        # The frame shows at once: the title a search row already gave, and what is happening.
+        known = state.known_title("page", self.page_id)
+        if known:
+            self.title = known
+        self._update("#page-title", known or "Page")
+        self._update("#page-meta", "Loading the page…")
         self.load_page()
 
     def on_unmount(self) -> None:
@@ -240,6 +256,7 @@ body below them, shown as Markdown.
         try:
             await session.load()
         except AlloyError as error:
+            self._update("#page-meta", "The page could not be loaded (Ctrl+R tries again).")
             self._show_error(error)
             self.app.report_error(error, where="Open page")
             return
@@ -249,6 +266,7 @@ body below them, shown as Markdown.
             return  # the screen closed while the page was read
         await self._mount_form()
         self._fill_header()
+        self._show_trashed()
         # The body first: with the client's pacing, its reads then go before the titles'.
         self.load_body()
         self.load_people()
@@ -568,9 +586,51 @@ body below them, shown as Markdown.
 
     # ---- body editing ----------------------------------------------------------------
 
+    @property
+    def trashed(self) -> bool:
+        """Whether the page is in Notion's trash (then it is read-only here)."""
+        return self.page is not None and is_trashed(self.page)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "restore":
+            return self.trashed
+        if self.trashed and action in _WRITES:
+            return False  # read-only in the trash: restore first
         # In the editor, "Edit body" is moot (hidden); Esc there means "back to the view".
         return not (action == "edit_body" and self.editing)
+
+    def _show_trashed(self) -> None:
+        """A trashed page: its fields cannot be edited, a banner says why and how to restore."""
+        trashed = self.trashed
+        self.set_class(trashed, "-trashed")
+        if self._form is not None:
+            self._form.disabled = trashed
+        if trashed:
+            self.set_focus(None)  # nothing to edit; the screen's keys (u, o, Esc) answer
+        banner = self._update(
+            "#page-trashed",
+            "In the trash: read-only. Press u (or “Restore from the trash” in the palette) "
+            "to take it out.",
+        )
+        if banner is not None:
+            banner.set_class(not trashed, "hidden")
+        self.refresh_bindings()
+
+    def action_restore(self) -> None:
+        if self.trashed:
+            self.restore()
+
+    @work(exclusive=True, group="page-save")
+    async def restore(self) -> None:
+        try:
+            await self.app.state.notion.restore_page(self.page_id)
+        except AlloyError as error:
+            self.app.report_error(error, where="Restore from the trash")
+            return
+        self.notify(
+            f"Restored “{page_title(self.page or {})}” from the trash.", timeout=4, markup=False
+        )
+        self.load_page()
 
     def action_edit_body(self) -> None:
         if self.editing:
@@ -582,8 +642,8 @@ body below them, shown as Markdown.
                 self._edit_when_loaded = True
                 self.notify("Loading the body; the editor opens when it is here.", timeout=3)
             return
-        if self.page is not None and is_trashed(self.page):
-            self.notify("This page is in the trash; restore it in Notion to edit it.")
+        if self.trashed:
+            self.notify("This page is in the trash: press u to restore it, then edit.")
             return
         self.editing = True
         self.query_one("#page-scroll").display = False
