@@ -240,79 +240,9 @@ def _core(item: Mapping[str, Any]) -> str:
     return f"[{shown}]({_link_destination(MENTION_SCHEME + target)})"
 
 
-Run = list[Any]
-"""[text, url, _Style, item]: a text run (item None; adjacent items with the same link and
-annotations joined) or an equation or mention (its canonical item; text and url unused)."""
-
-
-def _runs(items: Sequence[Mapping[str, Any]] | None) -> list[Run]:
-    """Rich text in any form as runs in canonical_rich_text's form (the same joins and splits),
-    without building its dicts. Plain text items in response or request form take a short way;
-    any other item goes through canonical_item."""
-    runs: list[Run] = []
-    text_run: Run | None = None  # the last run, when it is text (the next text may join it)
-    long_text = False
-    cache = _NOTE_STYLES
-    for raw in items or ():
-        content: Any = None
-        url: Any = None
-        if raw.get("type") == "text":
-            text = raw.get("text")
-            if type(text) is dict:
-                content = text.get("content")
-                link = text.get("link")
-                if link is not None:
-                    if type(link) is not dict:
-                        content = None  # the long way
-                    else:
-                        url = link.get("url") or None
-                        if url is not None and (type(url) is not str or url[:1] == "/"):
-                            content = None  # a link to normalise: the long way
-        if type(content) is str and "\r" not in content and "\x00" not in content:
-            if not content:
-                continue
-            given: Any = raw.get("annotations")
-            try:
-                style = cache[_NOTE_KEY(given)]
-            except (KeyError, TypeError):
-                style = _note_style(given)
-        else:
-            item = canonical_item(raw)
-            if item is None:
-                continue
-            style = _note_style(item["annotations"])
-            if item["type"] != "text":
-                runs.append(["", None, style, item])
-                text_run = None
-                continue
-            content = item["text"]["content"]
-            link = item["text"]["link"]
-            url = link["url"] if link else None
-        if text_run is not None and text_run[1] == url and text_run[2] is style:
-            text_run[0] += content
-        else:
-            text_run = [content, url, style, None]
-            runs.append(text_run)
-        long_text = long_text or len(text_run[0]) > MAX_TEXT_UTF16 // 2
-    if long_text:
-        return _split_runs(runs)
-    return runs
-
-
 def _has_text(items: Sequence[Mapping[str, Any]] | None) -> bool:
-    """Whether rich text in any form keeps some text in the canonical form (bool(_runs))."""
+    """Whether rich text in any form keeps some text in the canonical form."""
     return any(canonical_item(item) is not None for item in items or ())
-
-
-def _split_runs(runs: list[Run]) -> list[Run]:
-    """Text runs longer than Notion's limit as several runs, as canonical_rich_text splits."""
-    out: list[Run] = []
-    for run in runs:
-        if run[3] is not None or len(run[0]) <= MAX_TEXT_UTF16 // 2:
-            out.append(run)
-            continue
-        out.extend([chunk, *run[1:]] for chunk in split_utf16(run[0]))
-    return out
 
 
 _FITS: dict[tuple[tuple[str, ...], str, str, str, str], bool] = {}
@@ -376,21 +306,6 @@ def _fall_back_to_html(
         marked = kept
 
 
-def _render_runs(runs: list[Run], prev: str, nxt: str) -> str:
-    """_render_items from runs (the way for text longer than Notion's limit)."""
-    rendered: list[str] = []
-    marked: list[tuple[int, str, str, str, _Style]] = []
-    last = len(runs) - 1
-    for index, (content, url, style, item) in enumerate(runs):
-        if item is not None:
-            _write(rendered, marked, _core(item), style.outer_open, style.outer_close, style)
-        else:
-            _write_text(rendered, marked, content, url, style, index == last, split=True)
-    if marked:
-        _fall_back_to_html(rendered, marked, prev, nxt)
-    return "".join(rendered)
-
-
 def _render_items(items: Sequence[Mapping[str, Any]], prev: str = " ", nxt: str = " ") -> str:
     """Rich text (any form) as inline Markdown: each run's markers, or HTML tags where the
     markers would not parse back next to its neighbours.
@@ -435,8 +350,7 @@ def _render_items(items: Sequence[Mapping[str, Any]], prev: str = " ", nxt: str 
             style = _note_style(item["annotations"])
             if item["type"] != "text":  # a mention or an equation
                 if text is not None:
-                    if not _write_text(rendered, marked, text, text_url, text_style, False):
-                        return _render_runs(_runs(items), prev, nxt)
+                    _write_text(rendered, marked, text, text_url, text_style, False)
                     text = None
                 _write(rendered, marked, _core(item), style.outer_open, style.outer_close, style)
                 continue
@@ -447,11 +361,10 @@ def _render_items(items: Sequence[Mapping[str, Any]], prev: str = " ", nxt: str 
             if url == text_url and style is text_style:
                 text += content
                 continue
-            if not _write_text(rendered, marked, text, text_url, text_style, False):
-                return _render_runs(_runs(items), prev, nxt)
+            _write_text(rendered, marked, text, text_url, text_style, False)
         text, text_url, text_style = content, url, style
-    if text is not None and not _write_text(rendered, marked, text, text_url, text_style, True):
-        return _render_runs(_runs(items), prev, nxt)
+    if text is not None:
+        _write_text(rendered, marked, text, text_url, text_style, True)
     if marked:
         _fall_back_to_html(rendered, marked, prev, nxt)
     return "".join(rendered)
@@ -464,13 +377,16 @@ def _write_text(
     url: str | None,
     style: Any,
     last: bool,
-    *,
-    split: bool = False,
-) -> bool:
-    """Write a text run (False: it is longer than Notion's limit, which splits it, unless
-    `split` says it is one of the pieces)."""
-    if not split and len(content) > MAX_TEXT_UTF16 // 2:
-        return False
+) -> None:
+    """Write a text run; one longer than Notion's limit as the pieces canonical_rich_text
+    splits it into, each written as a run of its own."""
+    if len(content) > MAX_TEXT_UTF16 // 2:
+        pieces = split_utf16(content)
+        if len(pieces) > 1:
+            for piece in pieces[:-1]:
+                _write_text(rendered, marked, piece, url, style, False)
+            _write_text(rendered, marked, pieces[-1], url, style, last)
+            return
     first = not rendered
     if style.code:
         span = _code_span(content)
@@ -496,7 +412,6 @@ def _write_text(
         rendered.append(outer_open + style.openers + core + style.closers + outer_close)
     else:
         rendered.append(outer_open + core + outer_close)
-    return True
 
 
 def _write(
