@@ -1,4 +1,4 @@
-"""QA findings from using the app: help inside dialogs, dialog footers, 80x24 layouts."""
+"""Help inside dialogs, dialog footers, and the layouts of an 80x24 terminal."""
 
 from __future__ import annotations
 

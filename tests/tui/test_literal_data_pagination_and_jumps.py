@@ -1,5 +1,5 @@
-"""Review fixes on the shell screens: data is never markup, pagination ends on a repeated
-cursor, app-level jumps ask before dropping unsaved edits."""
+"""The shell screens show data literally (never as markup), pagination ends on a repeated
+cursor, and app-level jumps ask before dropping unsaved edits."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
-"""Review follow-ups: palette entries, draft dialogs and page notices show data literally; a
-page closed from outside drops its draft; a draft of another connection opens only once the
-switch happened."""
+"""Palette entries, draft dialogs and page notices show data literally; a page closed from
+outside drops its draft; a draft of another connection opens only once the switch happened."""
 
 from __future__ import annotations
 
@@ -24,7 +23,7 @@ from alloy_tui.tui.screens.page import PageScreen
 from tests.tui.conftest import SIZE, build_app, expect_screen, settle, wait_until
 from tests.tui.pages_helpers import started
 from tests.tui.test_body_editor import open_page, page_with_body
-from tests.tui.test_review_fixes_screens import screen_text
+from tests.tui.test_literal_data_pagination_and_jumps import screen_text
 
 MARKUP_NAME = "[/x] Team [bold]"
 """A closing tag with no opening one raises MarkupError; [bold] would silently vanish."""
