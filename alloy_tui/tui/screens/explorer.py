@@ -468,6 +468,10 @@ Every connector Alloy offers and every action of each, run through one of your c
         more = self.query_one("#explorer-show-all", Button)
         more.label = f"Show all ({left_out} more lines)  ctrl+o"
         more.set_class(not left_out, "hidden")
+        self.call_after_refresh(self._scroll_to_answer)
+
+    def _scroll_to_answer(self) -> None:
+        """The answer's heading at the top of the pane (once the answer is laid out)."""
         self.query_one("#explorer-detail", VerticalScroll).scroll_to_widget(
             self.query_one("#explorer-answer-head"), top=True, animate=False
         )
