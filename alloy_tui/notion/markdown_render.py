@@ -62,13 +62,18 @@ class Context:
 # =========================================================================== inline rendering
 
 
+def _backslashed(found: re.Match[str]) -> str:
+    """A backslash before the match (a function: faster than the template r"\\\1")."""
+    return "\\" + found.group()
+
+
 def escape(text: str) -> str:
     """Escape the characters that would start Markdown inline syntax."""
-    return _INLINE_SPECIAL.sub(r"\\\1", text)
+    return _INLINE_SPECIAL.sub(_backslashed, text)
 
 
 def _escape_text(text: str) -> str:
-    out = _INLINE_SPECIAL.sub(r"\\\1", text) if _INLINE_SPECIAL.search(text) else text
+    out = _INLINE_SPECIAL.sub(_backslashed, text) if _INLINE_SPECIAL.search(text) else text
     if "&" in out:
         out = _AMP_ENTITY.sub(r"\\&", out)
     if "{" in out:
@@ -142,9 +147,9 @@ def _link_destination(url: str) -> str:
     destination = _DESTINATIONS.get(url)
     if destination is None:
         if _URL_BRACKETED.search(url):
-            destination = "<" + _URL_SPECIAL_BRACKETED.sub(r"\\\1", url) + ">"
+            destination = "<" + _URL_SPECIAL_BRACKETED.sub(_backslashed, url) + ">"
         else:
-            destination = _URL_SPECIAL.sub(r"\\\1", url)
+            destination = _URL_SPECIAL.sub(_backslashed, url)
         if len(_DESTINATIONS) < 4096:
             _DESTINATIONS[url] = destination
     return destination
