@@ -349,7 +349,12 @@ class PropertyField(Vertical):
         self._users = list(users)
         self._names.update({u.id: u.name for u in users})
         if self.schema.type == "people" and not self.schema.read_only and self.is_mounted:
-            editor = self.query_one(SelectionList)
+            found = self.query(SelectionList)
+            if not found:
+                # Mounted, but its children not yet: fill the list once they are.
+                self.call_after_refresh(self.set_users, list(users))
+                return
+            editor = found.first()
             selections = self._people_selections(self._users)
             editor.clear_options()
             editor.add_options(selections)
@@ -359,16 +364,26 @@ class PropertyField(Vertical):
     def set_names(self, names: Mapping[str, str]) -> None:
         """Titles of related pages (or names of users) became known."""
         self._names.update(names)
-        if self.is_mounted and self.schema.type == "relation":
-            self.query_one(".relation-value", Static).update(self._relation_text())
+        if self.schema.type == "relation":
+            self._show_relation()
 
     def set_relation(self, ids: Sequence[str], names: Mapping[str, str] | None = None) -> None:
         self._relation_ids = list(ids)
         if names:
             self._names.update(names)
-        if self.is_mounted:
-            self.query_one(".relation-value", Static).update(self._relation_text())
+        self._show_relation()
         self._on_editor_changed()
+
+    def _show_relation(self) -> None:
+        """Draw the linked pages' names, now or (mounted but children not yet) once they are."""
+        if not self.is_mounted or self.schema.read_only:
+            return  # a read-only field draws its value with commit(), not here
+        found = self.query(".relation-value").results(Static)
+        label = next(found, None)
+        if label is None:
+            self.call_after_refresh(self._show_relation)
+            return
+        label.update(self._relation_text())
 
     def pick_relation(self, search: SearchFunction) -> None:
         """Open the relation's picker over `search` (its linked pages ticked); what the user
