@@ -68,6 +68,7 @@ class StatusBar(Horizontal):
     StatusBar > #status-connection { color: $text; }
     StatusBar > #status-connection.-none { color: $alloy-error; }
     StatusBar > #status-wait { color: $alloy-warning; text-style: bold; }
+    StatusBar > #status-activity.-failed { color: $alloy-error; text-style: bold; }
     StatusBar > .status-spacer { width: 1fr; }
     """
 
@@ -114,7 +115,10 @@ class StatusBar(Horizontal):
         name = info.connection or "no connection"
         connection.update(f"{name} · {info.connection_note}" if info.connection_note else name)
         connection.set_class(not info.connection, "-none")
-        self.query_one("#status-activity", Label).update(self._activity(info))
+        activity = self.query_one("#status-activity", Label)
+        activity.update(self._activity(info))
+        # The theme's readable error colour (app.tcss contrast), not Rich's fixed red.
+        activity.set_class(info.last_failed and not info.in_flight, "-failed")
         self._tick()
         if self._ticker is not None:
             if info.wait_until is None:
@@ -138,8 +142,7 @@ class StatusBar(Horizontal):
             return Text(f"{SPINNER[self._frame]} {count} request{'s' if count > 1 else ''}")
         if info.last_latency_ms is None:
             return Text("idle")
-        style = "bold red" if info.last_failed else ""
-        return Text(f"last {info.last_latency_ms:.0f} ms", style=style)
+        return Text(f"last {info.last_latency_ms:.0f} ms")
 
     def _tick(self) -> None:
         label = self.query_one("#status-wait", Label)
