@@ -163,7 +163,11 @@ class AlloyApp(App[None]):
     def on_mount(self) -> None:
         if self.state.settings.keymap:
             self.set_keymap(dict(self.state.settings.keymap))
-            self._report_keymap_problems()
+            # Off the UI thread: the check imports every screen (~0.4 s cold), which the
+            # first frame must not wait for.
+            self.run_worker(
+                self._report_keymap_problems, thread=True, group="keymap", exit_on_error=False
+            )
         self.state.log.subscribe(self._on_request)
         theme = self.state.settings.theme
         if theme and theme not in self.available_themes:
@@ -197,7 +201,8 @@ class AlloyApp(App[None]):
 
         problems = keymap_problems(type(self), self.state.settings.keymap)
         if problems:
-            self.notify(
+            self.call_from_thread(
+                self.notify,
                 "\n".join(problems),
                 title="Key remaps in config.toml",
                 severity="warning",
