@@ -536,9 +536,12 @@ def _list_item(marker: str, block: Block, text: str) -> list[str]:
             return [marker.rstrip()]
         # An empty first line would make the first child the item's text.
         return [marker + "<br>", "", *_indent(blocks_to_lines(children), pad)]
-    lines = text.split("\n")
-    out = [marker + lines[0], *(pad + line for line in lines[1:])]
-    return out + _nested(children, pad)
+    if "\n" in text:
+        lines = text.split("\n")
+        out = [marker + lines[0], *(pad + line for line in lines[1:])]
+    else:
+        out = [marker + text]
+    return out + _nested(children, pad) if children else out
 
 
 def _nested(children: list[Block], pad: str) -> list[str]:
@@ -684,13 +687,17 @@ def blocks_to_lines(blocks: Sequence[Block]) -> list[str]:
     lines: list[str] = []
     ctx = Context()
     previous: str | None = None
+    renderers = BLOCK_RENDERERS
     for block in blocks:
         kind = str(block.get("type", ""))
         if kind != "numbered_list_item":
             ctx.number = 0
         if previous is not None and not (kind in _LIST_TYPES and previous == kind):
             lines.append("")
-        lines.extend(render_block(block, ctx))
+        renderer = renderers.get(kind, render_reference)
+        if block.get(REFERENCE) and kind not in CHILD_OBJECT_TYPES:
+            renderer = render_reference
+        lines.extend(renderer(block, ctx))  # render_block, inlined
         previous = kind
     return lines
 
