@@ -37,6 +37,11 @@ character reference (`&#32;`, `&#10;`). Text longer than 2000 UTF-16 units is sp
 rich text items on the way to blocks; adjacent items with equal annotations are joined first.
 Not kept: annotations inside code blocks, rich text in code captions, mentions other than users,
 pages, databases and dates (they become their text), `$` inside inline equations.
+
+The code, by concern (this module keeps the public names): markdown_canonical (the canonical
+form), markdown_render (blocks -> Markdown), markdown_syntax (markdown-it configured for the
+dialect), markdown_scan (the fast inline tokenizer), markdown_inline (inline Markdown -> rich
+text), markdown_blocks (Markdown -> blocks, the chunk cache).
 """
 
 from __future__ import annotations
