@@ -119,3 +119,27 @@ async def test_a_new_row_goes_into_the_chosen_source_and_opens(sandbox: SandboxS
         await settle(pilot)
         assert app.screen is screen
         await wait_until(pilot, lambda: screen.table.row_count >= 4)
+
+
+async def test_enter_in_the_source_picker_takes_the_first_match_at_once(
+    sandbox: SandboxServer,
+) -> None:
+    """The first key on the freshly opened picker: Enter picks the first source (once the list
+    has arrived); typing a name and Enter at once picks that one, not a stale first match."""
+    app = build_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        app.open_database(ROADMAP)
+        await wait_until(pilot, lambda: isinstance(app.screen, PickerModal))
+        await pilot.press("enter")
+        screen = expect_screen(app, DatabaseScreen)
+        await wait_until(pilot, lambda: screen.data_source_id == FEATURES)
+        await wait_until(pilot, lambda: screen.table.row_count > 0)
+
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, PickerModal))
+        await pilot.press(*"Bugs", "enter")  # faster than the list's debounce
+        await wait_until(pilot, lambda: screen.data_source_id == BUGS)
+        await wait_until(pilot, lambda: app.screen is screen)
+        await settle(pilot)
+        assert columns(screen)[0] == "Bug"

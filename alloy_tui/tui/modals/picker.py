@@ -54,7 +54,8 @@ class PickerModal(ModalScreen[list[PickItem] | None]):
 Type to search by title (a pasted notion.so link or id works too); the list follows as you
 type.
 
-- **Down** moves from the search field into the list; **Enter** picks the highlighted item.
+- **Down** moves from the search field into the list; **Enter** picks the highlighted item,
+  also from the search field (the first match, once the list follows what you typed).
 - Where several can be linked, **Enter** or **Space** toggles an item and **Ctrl+S** uses
   the ticked ones.
 - **Esc** closes without changing anything.
@@ -83,6 +84,11 @@ type.
         self.chosen: dict[str, PickItem] = {item.id: item for item in selected}
         self._timer: Timer | None = None
         self._items: dict[str, PickItem] = {}
+        self._shown_query: str | None = None
+        """The query the list answers (None until the first answer)."""
+        self._pick_when_shown = False
+        """Enter was pressed in the field before the list followed the query: pick its
+        highlighted (first) match when the answer arrives."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="-picker"):
@@ -108,12 +114,26 @@ type.
     def _query_changed(self, event: Input.Changed) -> None:
         if self._timer is not None:
             self._timer.stop()
-        self._timer = self.set_timer(DEBOUNCE_SECONDS, lambda: self.run_search(event.value))
+        self._timer = self.set_timer(DEBOUNCE_SECONDS, lambda: self._debounced(event.value))
+
+    def _debounced(self, query: str) -> None:
+        self._timer = None
+        self.run_search(query)
 
     @on(Input.Submitted, "#picker-query")
     def _submit_query(self, event: Input.Submitted) -> None:
+        """Enter in the field: a single pick takes the highlighted match (like fzf), waiting
+        for the list to follow the query first; a multiple one searches now."""
+        query = event.value.strip()
+        pending = self._timer is not None
         if self._timer is not None:
             self._timer.stop()
+            self._timer = None
+        if not self.multiple:
+            if not pending and query == self._shown_query:
+                self.action_done()
+                return
+            self._pick_when_shown = True
         self.run_search(event.value)
 
     @work(exclusive=True, group="picker-search")
@@ -123,6 +143,7 @@ type.
         try:
             items = list(await self.search(query.strip()))
         except AlloyError as error:
+            self._pick_when_shown = False  # what Enter would have picked is not known
             status.update(f"{error.sentence} {error.remedy}")
             return
         self._show(items, query.strip())
@@ -148,6 +169,12 @@ type.
             options.add_options([Option(Text(i.label), id=i.id) for i in items])
             if items:
                 options.highlighted = 0
+        self._shown_query = query
+        if self._pick_when_shown:
+            self._pick_when_shown = False
+            if items:
+                self.action_done()
+                return
         if not items:
             status.update(f"Nothing matches '{query}'." if query else "Nothing to pick from.")
         else:
