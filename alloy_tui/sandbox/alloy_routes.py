@@ -42,36 +42,54 @@ from alloy_tui.sandbox.http import (
     text,
 )
 from alloy_tui.sandbox.runtime import Sandbox
+from alloy_tui.sandbox.slack import catalog as slack_catalog
+
+SLACK = slack_catalog.CONNECTOR_ID
+
+
+def _action_count(connector: str) -> int:
+    return len(slack_catalog.ACTIONS) if connector == SLACK else len(ACTIONS)
 
 
 @official_endpoint
 async def list_connectors(request: Request) -> Response:
-    items = [{**connector, "actionCount": len(ACTIONS)} for connector in CONNECTORS.values()]
+    items = [
+        {**connector, "actionCount": _action_count(connector_id)}
+        for connector_id, connector in CONNECTORS.items()
+    ]
     return JSONResponse({"connectors": items, "data": items})
 
 
 @official_endpoint
 async def get_connector(request: Request) -> Response:
     connector = connector_of(request)
-    return JSONResponse(connector_detail(CONNECTORS[connector], len(ACTIONS)))
+    return JSONResponse(connector_detail(CONNECTORS[connector], _action_count(connector)))
 
 
 @official_endpoint
 async def credentials_metadata(request: Request) -> Response:
-    connector_of(request)
+    connector = connector_of(request)
+    if connector == SLACK:
+        return JSONResponse(dict(slack_catalog.CREDENTIALS_METADATA))
     return JSONResponse(dict(CREDENTIALS_METADATA))
 
 
 @official_endpoint
 async def list_actions(request: Request) -> Response:
-    connector_of(request)
-    items = [action_summary(spec) for spec in ACTIONS]
+    if connector_of(request) == SLACK:
+        items = [slack_catalog.action_summary(action) for action in slack_catalog.ACTIONS]
+    else:
+        items = [action_summary(spec) for spec in ACTIONS]
     return JSONResponse({"actions": items, "data": items})
 
 
 @official_endpoint
 async def get_action(request: Request) -> Response:
-    connector_of(request)
+    if connector_of(request) == SLACK:
+        action = slack_catalog.find_action(request.path_params["action"])
+        if action is None:
+            raise BadRequest("Action not found", "NOT_FOUND", 404)
+        return JSONResponse({"action": slack_catalog.action_detail(action)})
     spec = find_action(request.path_params["action"])
     if spec is None:
         raise BadRequest("Action not found", "NOT_FOUND", 404)
@@ -136,15 +154,16 @@ async def start_oauth(request: Request) -> Response:
     if not consent.valid_redirect_uri(redirect_uri):
         raise BadRequest("redirectUri must be an absolute http(s) URL without a fragment.")
     flow = await run_in_threadpool(sandbox.credentials.start_flow, user, connector, redirect_uri)
-    query = urlencode(
-        {
-            "client_id": OAUTH_CLIENT_ID,
-            "redirect_uri": redirect_uri,
-            "response_type": "code",
-            "owner": "user",
-            "state": flow.state,
-        }
-    )
+    params = {
+        "client_id": OAUTH_CLIENT_ID,
+        "redirect_uri": redirect_uri,
+        "response_type": "code",
+        "owner": "user",
+        "state": flow.state,
+    }
+    if connector == SLACK:  # Slack's authorize link names the scopes asked for
+        params["scope"] = ",".join(scope for scope, _ in slack_catalog.CONSENT_SCOPES)
+    query = urlencode(params)
     base = str(request.base_url).rstrip("/")
     return JSONResponse(
         {"oauthUrl": f"{base}{CONSENT_PATH}?{query}", "credentialId": flow.credential_id}
@@ -276,6 +295,8 @@ async def _execute(request: Request, shape: Callable[[Any], Any]) -> Response:
     user = check_user(request, body.get("userId"))
     credential_id = required_string(body, "credentialId")
     credential = await run_in_threadpool(credential_of, sandbox, credential_id, user, connector)
+    if connector == SLACK:
+        return await _execute_slack(sandbox, credential.id, body, shape, request)
     spec = find_action(request.path_params["action"])
     if spec is None:
         raise BadRequest("Action not found", "NOT_FOUND", 404)
@@ -302,6 +323,40 @@ async def _execute(request: Request, shape: Callable[[Any], Any]) -> Response:
         )
     )
     return JSONResponse(shape(result) if status == 200 else result, status_code=status)
+
+
+def _slack_arguments(action: slack_catalog.SlackAction, body: Mapping[str, Any]) -> dict[str, Any]:
+    """A Slack method's arguments from either dialect: the official `queryParameters` and
+    `requestBody` (Slack reads arguments from either), or the guide's `parameters`."""
+    official = any(key in body for key in ("requestBody", "queryParameters", "pathParams"))
+    if not official:
+        return _without_none(_object_field(body, "parameters") or {})
+    arguments = _without_none(_object_field(body, "queryParameters") or {})
+    request_body = body.get("requestBody")
+    if request_body is not None and not isinstance(request_body, dict):
+        raise BadRequest(
+            f"requestBody must be an object for action {action.id}, not {json_type(request_body)}."
+        )
+    arguments.update(_without_none(request_body or {}))
+    return arguments
+
+
+async def _execute_slack(
+    sandbox: Sandbox,
+    credential_id: str,
+    body: Mapping[str, Any],
+    shape: Callable[[Any], Any],
+    request: Request,
+) -> Response:
+    """One Slack method: Slack's answer (refusals included: Slack says `ok: false` with a 200)
+    in the dialect's envelope; a rate limit is Slack's 429 with its Retry-After."""
+    action = slack_catalog.find_action(request.path_params["action"])
+    if action is None:
+        raise BadRequest("Action not found", "NOT_FOUND", 404)
+    arguments = _slack_arguments(action, body)
+    answer = await run_in_threadpool(sandbox.slack.execute, action, arguments, credential_id)
+    content = shape(answer.body) if answer.status == 200 else answer.body
+    return JSONResponse(content, status_code=answer.status, headers=answer.headers)
 
 
 def _official_answer(result: Any) -> Any:

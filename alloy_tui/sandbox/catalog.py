@@ -1,4 +1,5 @@
-"""Alloy's catalog of the Notion connector, and every fact about Alloy the docs do not settle.
+"""Alloy's connector catalog (Notion here, Slack's from `sandbox/slack/catalog.py`), and every
+fact about Alloy the docs do not settle.
 
 The block below is the sandbox's one place for [assumed] facts (the client's is the top of
 `alloy/errors.py`): each is what the sandbox answers where neither the guide nor the official
@@ -13,6 +14,7 @@ from typing import Any, Final
 
 from alloy_tui.sandbox.actions import ActionSpec
 from alloy_tui.sandbox.defaults import API_VERSION, DEFAULT_NOTION_VERSION, NOTION_VERSIONS
+from alloy_tui.sandbox.slack import catalog as slack_catalog
 
 # --- [assumed] facts about Alloy ----------------------------------------------------------------
 API_VERSIONS: Final = frozenset({API_VERSION})
@@ -58,8 +60,10 @@ CONNECTORS: Final[Mapping[str, Mapping[str, Any]]] = {
         "credentialType": "notion-oauth2",
         "apiVersion": DEFAULT_NOTION_VERSION,
         "apiVersions": list(NOTION_VERSIONS),
-    }
+    },
+    slack_catalog.CONNECTOR_ID: slack_catalog.CONNECTOR,
 }
+"""Every connector the sandbox serves, in the order `GET /connectors` lists them."""
 _PAGINATION: Final = (("start_cursor", "string", False), ("page_size", "integer", False))
 _ACTION_QUERY: Final[Mapping[str, tuple[tuple[str, str, bool], ...]]] = {
     "get-block-children": _PAGINATION,

@@ -1,4 +1,5 @@
-"""The sandbox's Notion-style OAuth consent page: HTML rendering and redirect URLs."""
+"""The sandbox's OAuth consent page (Notion's look, or Slack's scopes for a Slack connection):
+HTML rendering and redirect URLs."""
 
 from __future__ import annotations
 
@@ -80,36 +81,40 @@ def render_consent(
     state: str,
     csrf: str,
     workspace_name: str,
-    pages: Sequence[PageChoice],
+    pages: Sequence[PageChoice] | None,
+    service: str = "Notion",
+    capabilities: Sequence[tuple[str, str]] = CAPABILITIES,
 ) -> str:
-    """The consent page; every value from outside is escaped."""
-    capabilities = "".join(
-        f"<li>{escape(name)}<small>{escape(detail)}</small></li>" for name, detail in CAPABILITIES
+    """The consent page; every value from outside is escaped. `pages` None: no page picker
+    (Slack grants scopes on the whole workspace)."""
+    allowed = "".join(
+        f"<li>{escape(name)}<small>{escape(detail)}</small></li>" for name, detail in capabilities
     )
-    if pages:
+    picker_section = ""
+    if pages is not None:
         picker = "".join(
             f'<li><label><input type="checkbox" name="pages" value="{escape(page.id)}" checked>'
             f"<span>{escape(page.icon)}</span><span>{escape(page.title or 'Untitled')}</span>"
             "</label></li>"
             for page in pages
         )
-    else:
-        picker = '<li class="empty">No pages in this workspace yet.</li>'
+        picker = picker or '<li class="empty">No pages in this workspace yet.</li>'
+        picker_section = f'<h2>Select pages to share</h2><ul class="pages">{picker}</ul>'
     body = (
         '<div class="logo">A</div>'
         f"<h1>{escape(INTEGRATION_NAME)} would like to access {escape(workspace_name)}</h1>"
-        '<p class="sub">Notion \N{MIDDLE DOT} sandbox</p>'
+        f'<p class="sub">{escape(service)} \N{MIDDLE DOT} sandbox</p>'
         f'<form method="post" action="{escape(action)}">'
         f'<input type="hidden" name="state" value="{escape(state)}">'
         f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
-        f'<h2>This integration will be able to</h2><ul class="cap">{capabilities}</ul>'
-        f'<h2>Select pages to share</h2><ul class="pages">{picker}</ul>'
+        f'<h2>This integration will be able to</h2><ul class="cap">{allowed}</ul>'
+        f"{picker_section}"
         '<div class="buttons">'
         '<button type="submit" name="decision" value="cancel">Cancel</button>'
         '<button type="submit" name="decision" value="allow" class="allow">Allow access</button>'
         "</div></form>"
     )
-    return _document(f"{INTEGRATION_NAME} \N{EN DASH} Notion", body)
+    return _document(f"{INTEGRATION_NAME} \N{EN DASH} {service}", body)
 
 
 def render_problem(message: str) -> str:

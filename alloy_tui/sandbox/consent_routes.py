@@ -18,6 +18,7 @@ from alloy_tui.sandbox.credentials import FlowError, OAuthFlow
 from alloy_tui.sandbox.defaults import SEED_WORKSPACE_NAME
 from alloy_tui.sandbox.http import BadRequest, read_body, sandbox_of
 from alloy_tui.sandbox.runtime import Sandbox
+from alloy_tui.sandbox.slack import catalog as slack_catalog
 
 MAX_FORM_BYTES: Final = 64 * 1024
 """The consent form holds a state, a token and page ids: far below this."""
@@ -75,13 +76,24 @@ def _consent_get(sandbox: Sandbox, params: Mapping[str, str], action: str) -> Re
             return _decide(sandbox, flow, allow=True)
         except FlowError as exc:
             return consent.html_response(consent.render_problem(str(exc)), 400)
-    page = consent.render_consent(
-        action=action,
-        state=flow.state,
-        csrf=flow.csrf,
-        workspace_name=SEED_WORKSPACE_NAME,
-        pages=_top_level_pages(sandbox),
-    )
+    if flow.connector_id == slack_catalog.CONNECTOR_ID:
+        page = consent.render_consent(
+            action=action,
+            state=flow.state,
+            csrf=flow.csrf,
+            workspace_name=SEED_WORKSPACE_NAME,
+            pages=None,
+            service="Slack",
+            capabilities=slack_catalog.CONSENT_SCOPES,
+        )
+    else:
+        page = consent.render_consent(
+            action=action,
+            state=flow.state,
+            csrf=flow.csrf,
+            workspace_name=SEED_WORKSPACE_NAME,
+            pages=_top_level_pages(sandbox),
+        )
     return consent.html_response(page)
 
 

@@ -13,11 +13,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from alloy_tui.sandbox.defaults import SEED_CONNECTION_ID, SEED_WORKSPACE_NAME
+from alloy_tui.sandbox.slack.catalog import CREDENTIAL_TYPE as SLACK_CREDENTIAL_TYPE
 
 CODE_LIFETIME: Final = timedelta(minutes=10)
 """Notion's codes are short-lived; ten minutes is what the guide's flow has to finish in."""
 FLOW_LIFETIME: Final = timedelta(minutes=30)
 CREDENTIAL_TYPE: Final = "notion-oauth2"
+CREDENTIAL_TYPES: Final = {"notion": CREDENTIAL_TYPE, "slack": SLACK_CREDENTIAL_TYPE}
+"""Each connector's credential type, as the connection lists show it."""
+CONNECTOR_NAMES: Final = {"notion": "Notion", "slack": "Slack"}
 _BOT_NAMESPACE: Final = uuid.UUID("8f7a3c52-6d0e-4c1b-9f3e-2a5b7c9d1e04")
 
 _SCHEMA: Final = """
@@ -87,7 +91,7 @@ class Credential:
             "id": self.id,
             "credentialId": self.id,
             "name": self.name,
-            "type": CREDENTIAL_TYPE,
+            "type": CREDENTIAL_TYPES.get(self.connector_id, f"{self.connector_id}-oauth2"),
             "connectorId": self.connector_id,
             "workspaceName": self.workspace_name,
             "createdAt": self.created_at,
@@ -115,8 +119,9 @@ class FlowError(Exception):
     """The consent page was reached with a flow that is unknown, finished or expired."""
 
 
-def connection_name(workspace_name: str) -> str:
-    return f"Notion \N{EN DASH} {workspace_name}"
+def connection_name(workspace_name: str, connector_id: str = "notion") -> str:
+    label = CONNECTOR_NAMES.get(connector_id, connector_id)
+    return f"{label} \N{EN DASH} {workspace_name}"
 
 
 class CredentialStore:
@@ -165,7 +170,7 @@ class CredentialStore:
                 credential_id,
                 user_id,
                 connector,
-                connection_name(workspace),
+                connection_name(workspace, connector),
                 workspace,
                 bot_user_id_for(credential_id),
                 now,
@@ -215,9 +220,15 @@ class CredentialStore:
             )
         return deleted > 0
 
-    def _next_workspace_name(self) -> str:
+    def _next_workspace_name(self, connector_id: str) -> str:
+        """The seeded workspace's name, numbered past the ones this connector's connections
+        already use."""
         used = {
-            row[0] for row in self._conn.execute("SELECT workspace_name FROM alloy_credentials")
+            row[0]
+            for row in self._conn.execute(
+                "SELECT workspace_name FROM alloy_credentials WHERE connector_id = ?",
+                (connector_id,),
+            )
         }
         if SEED_WORKSPACE_NAME not in used:
             return SEED_WORKSPACE_NAME
@@ -285,7 +296,10 @@ class CredentialStore:
             if not claimed:
                 raise FlowError("This authorization request has already been answered.")
             self._insert(
-                flow.credential_id, flow.user_id, flow.connector_id, self._next_workspace_name()
+                flow.credential_id,
+                flow.user_id,
+                flow.connector_id,
+                self._next_workspace_name(flow.connector_id),
             )
             self._conn.execute(
                 "INSERT INTO alloy_oauth_codes (code, credential_id, expires_at) VALUES (?, ?, ?)",

@@ -24,6 +24,7 @@ from alloy_tui.sandbox.faults import FaultInjector, parse_faults
 from alloy_tui.sandbox.limits import RateLimiter
 from alloy_tui.sandbox.seed import seed_workspace
 from alloy_tui.sandbox.seed_load import seed_load_test
+from alloy_tui.sandbox.slack import SlackSandbox, SlackStore
 from alloy_tui.sandbox.store import Store
 
 
@@ -88,6 +89,12 @@ class Sandbox:
             if config.rate_limit
             else None
         )
+        self.slack = SlackSandbox(
+            SlackStore(self.store.conn, self.store.lock),
+            clock=self.clock,
+            monotonic=monotonic,
+            rate_limit=config.rate_limit,
+        )
         self.faults = FaultInjector(seed=config.fault_seed)
         if config.faults:
             self.faults.replace(parse_faults(config.faults), config.fault_seed)
@@ -121,11 +128,13 @@ class Sandbox:
         seed_workspace(self.store, pages=self.config.pages, clock=self.clock)
         seed_load_test(self.store, self.config.database_rows, clock=self.clock)
         self.credentials.ensure_seed(self.config.user_id)
+        self.slack.seed()
 
     def reset(self) -> None:
         """Drop everything (Notion data and connections) and seed again."""
         self.store.reset()
         self.credentials.reset()
+        self.slack.reset()
         if self.limiter is not None:
             self.limiter.reset()
         self.seed()

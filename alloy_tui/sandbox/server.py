@@ -26,6 +26,7 @@ from alloy_tui.sandbox.consent import CONSENT_PATH, OAUTH_CLIENT_ID
 from alloy_tui.sandbox.faults import FaultMiddleware, notion_error
 from alloy_tui.sandbox.http import alloy_error, sandbox_of
 from alloy_tui.sandbox.runtime import Sandbox, SandboxConfig
+from alloy_tui.sandbox.slack import catalog as slack_catalog
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +57,17 @@ def _action_ids(path: str) -> tuple[str, ...]:
     # ["", "connectors", c, "actions", a] or [..., "execute"]
     if len(parts) in (5, 6) and parts[1] == "connectors" and parts[3] == "actions":
         action = parts[4]
-        spec = find_action(action)
-        return (action, spec.id) if spec is not None and spec.id != action else (action,)
+        official = _official_id(parts[2], action)
+        return (action, official) if official is not None and official != action else (action,)
     return ()
+
+
+def _official_id(connector: str, action: str) -> str | None:
+    if connector == slack_catalog.CONNECTOR_ID:
+        found = slack_catalog.find_action(action)
+        return found.id if found is not None else None
+    spec = find_action(action)
+    return spec.id if spec is not None else None
 
 
 def _fault_applies(path: str) -> bool:

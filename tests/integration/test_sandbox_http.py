@@ -150,10 +150,10 @@ def test_the_three_list_endpoints_agree(client: httpx.Client) -> None:
 
 def test_unknown_connector_is_404(client: httpx.Client) -> None:
     for response in (
-        client.get("/connectors/slack/credentials"),
-        client.get("/connectors/slack/actions"),
+        client.get("/connectors/hubspot/credentials"),
+        client.get("/connectors/hubspot/actions"),
         client.post(
-            "/connectors/slack/actions/post-search",
+            "/connectors/hubspot/actions/post-search",
             json={"credentialId": SEED_CONNECTION_ID, "parameters": {}},
         ),
     ):
@@ -170,9 +170,9 @@ def test_delete_unknown_credential_is_404(client: httpx.Client) -> None:
 # The action catalog -------------------------------------------------------------------------
 
 
-def test_connectors_catalog_lists_notion(client: httpx.Client) -> None:
+def test_connectors_catalog_lists_notion_and_slack(client: httpx.Client) -> None:
     connectors = client.get("/connectors").json()["connectors"]
-    assert [connector["id"] for connector in connectors] == ["notion"]
+    assert [connector["id"] for connector in connectors] == ["notion", "slack"]
 
 
 def test_actions_list_has_every_action(client: httpx.Client) -> None:

@@ -326,7 +326,7 @@ def test_start_validates_its_input(
 
 def test_start_for_an_unknown_connector_is_404(client: httpx.Client) -> None:
     response = client.post(
-        "/connectors/slack/credentials",
+        "/connectors/hubspot/credentials",
         json={"redirectUri": REDIRECT, "userId": DEFAULT_USER_ID},
     )
     assert response.status_code == 404
