@@ -1,6 +1,6 @@
 // Times the npm peers in-process on the benchmark's input (node start-up and warm-up excluded).
 // Usage: node peers.js INPUT.json  (INPUT: {"blocks": [...], "markdown": "...", "repeat":
-// {"notion-to-md": n, "martian": n}, "warmup": n, "modules": "<node_modules dir>"}); prints
+// {"notion-to-md": n, "martian": n}, "warmup": {the same}, "modules": "<node_modules dir>"}); prints
 // {"notion-to-md": [[wall ms, cpu ms], ...], "martian": [...]} (a peer that fails to load or
 // run gives {"error": "..."} instead of its times). CPU time: process.cpuUsage, all threads.
 "use strict";
@@ -33,7 +33,7 @@ function fakeClient(blocks) {
 }
 
 async function time(name, run) {
-  for (let i = 0; i < input.warmup; i++) await run();
+  for (let i = 0; i < input.warmup[name]; i++) await run();
   const times = [];
   for (let i = 0; i < input.repeat[name]; i++) {
     const cpu = process.cpuUsage();

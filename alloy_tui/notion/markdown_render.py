@@ -139,20 +139,13 @@ _URL_BRACKETED = re.compile(r"[\s\x00-\x1f]")
 """A URL with whitespace (str.isspace) or a control character goes in angle brackets."""
 _URL_SPECIAL = re.compile(r"([\\()<>&])")
 _URL_SPECIAL_BRACKETED = re.compile(r"([\\<>&])")
-_DESTINATIONS: dict[str, str] = {}
 
 
 def _link_destination(url: str) -> str:
-    """A link's URL as a Markdown link destination (cached: a page links the same few often)."""
-    destination = _DESTINATIONS.get(url)
-    if destination is None:
-        if _URL_BRACKETED.search(url):
-            destination = "<" + _URL_SPECIAL_BRACKETED.sub(_backslashed, url) + ">"
-        else:
-            destination = _URL_SPECIAL.sub(_backslashed, url)
-        if len(_DESTINATIONS) < 4096:
-            _DESTINATIONS[url] = destination
-    return destination
+    """A link's URL as a Markdown link destination."""
+    if _URL_BRACKETED.search(url):
+        return "<" + _URL_SPECIAL_BRACKETED.sub(_backslashed, url) + ">"
+    return _URL_SPECIAL.sub(_backslashed, url)
 
 
 def _opens(prev: str, nxt: str) -> bool:
