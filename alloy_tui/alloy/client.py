@@ -39,7 +39,7 @@ from alloy_tui.alloy.models import (
     unwrap_result,
 )
 from alloy_tui.alloy.ratelimit import RateLimiter
-from alloy_tui.alloy.requestlog import RequestLog
+from alloy_tui.alloy.requestlog import RequestLog, RequestRecord
 from alloy_tui.alloy.retry import (
     ActionKind,
     AttemptFailure,
@@ -56,6 +56,12 @@ __all__ = ["API_VERSION", "ActionKind", "AlloyClient", "ClientOptions", "WaitEve
 API_VERSION: Final = "2025-09"
 USER_AGENT: Final = f"alloy-tui/{__version__}"
 _NO_BODY: Final = object()
+_HEADERS: Final = {
+    "Accept": "application/json",
+    "User-Agent": USER_AGENT,
+    "x-api-version": API_VERSION,
+}
+"""Every call's headers; each call copies them once and adds its own."""
 
 
 @dataclass(frozen=True)
@@ -225,12 +231,67 @@ def _mb(size: int) -> str:
     return f"{size / (1024 * 1024):g} MB"
 
 
-@dataclass
-class _Exchange:
-    """What the last attempt of a call saw, for the request log."""
+class _Call:
+    """One call across its attempts: what each attempt sends, and what the last one saw (for
+    the request log). Its `attempt` is what the retry loop runs, so a call makes no closure."""
 
-    status: int | None = None
-    raw: bytes = b""
+    __slots__ = (
+        "action",
+        "allow_empty",
+        "client",
+        "connection_id",
+        "content",
+        "headers",
+        "method",
+        "params",
+        "raw",
+        "stats",
+        "status",
+        "url",
+    )
+
+    def __init__(
+        self,
+        client: AlloyClient,
+        method: str,
+        url: str,
+        content: bytes | None,
+        headers: dict[str, str],
+        params: Mapping[str, str] | None,
+        connection_id: str | None,
+        action: str | None,
+        allow_empty: bool,
+    ) -> None:
+        self.client = client
+        self.method = method
+        self.url = url
+        self.content = content
+        self.headers = headers
+        self.params = params
+        self.connection_id = connection_id
+        self.action = action
+        self.allow_empty = allow_empty
+        self.status: int | None = None
+        self.raw = b""
+        self.stats = RetryStats()
+
+    async def attempt(self, number: int) -> Any:
+        client = self.client
+        connection_id = self.connection_id
+        if connection_id is not None and client.options.rate_limit:
+            delay = client._limiter.reserve(connection_id)
+            if delay > 0:
+                await client._limiter.wait(connection_id, delay, on_wait=self._paced(number))
+        return await client._attempt(self)
+
+    def _paced(self, number: int) -> Callable[[float], None]:
+        def paced(seconds: float) -> None:
+            # Pacing is a wait, not latency: the request log shows them apart.
+            self.stats.waited += seconds
+            event = WaitEvent(seconds, "limiter", number, self.connection_id, self.action)
+            self.client._emit_wait(event)
+
+        return paced
 
 
 class AlloyClient:
@@ -268,6 +329,7 @@ class AlloyClient:
         self._rng = rng or random.Random()
         self._now = now or (lambda: datetime.now(UTC))
         self._policy = self.options.retry_policy
+        self._execute_paths: dict[tuple[str, str], str] = {}
         # Given per request only when the httpx client was made with other timeouts (building
         # a Timeout for every request costs as much as some of the client's own work).
         timeout = self.options.timeout
@@ -472,9 +534,15 @@ class AlloyClient:
             payload["queryParameters"] = {k: v for k, v in query.items() if v is not None}
         if path_params:
             payload["pathParams"] = dict(path_params)
+        path = self._execute_paths.get((connector_id, action_id))
+        if path is None:
+            path = f"/connectors/{_seg(connector_id)}/actions/{_seg(action_id)}/execute"
+            if len(self._execute_paths) >= 256:  # action ids typed in the explorer
+                self._execute_paths.clear()
+            self._execute_paths[connector_id, action_id] = path
         answer = await self._call(
             "POST",
-            f"/connectors/{_seg(connector_id)}/actions/{_seg(action_id)}/execute",
+            path,
             kind=kind,
             body=payload,
             user_scoped=True,
@@ -482,7 +550,8 @@ class AlloyClient:
             action=action_id,
             connection_id=connection_id,
         )
-        if isinstance(answer, Mapping) and answer.get("success") is False:
+        is_object = type(answer) is dict or isinstance(answer, Mapping)
+        if is_object and answer.get("success") is False:
             raise self._answer_error(answer)
         return unwrap_result(answer)
 
@@ -519,20 +588,17 @@ class AlloyClient:
         """One logged, retried call. `secret_answer`: the answer may carry secrets (a credential
         or OAuth endpoint), which are registered with the log so no later text shows them."""
         url = self.base_url + path
-        headers = {
-            "Accept": "application/json",
-            "User-Agent": USER_AGENT,
-            "x-api-version": API_VERSION,
-        }
+        headers = _HEADERS.copy()
         if user_scoped:
             headers["x-alloy-userid"] = self._require_user()
+        log = self.log
         text: str | None = None
         content: bytes | None = None
         if body is not _NO_BODY:
             text, content = self._encode(body)
-            self.log.remember_secrets(body, compact_json=text)
+            log.remember_secrets(body, compact_json=text)
             headers["Content-Type"] = "application/json"
-        record = self.log.start(
+        record = log.start(
             method,
             url,
             started_at=self._now(),
@@ -542,29 +608,13 @@ class AlloyClient:
             request_json=text,
             request_headers=headers,
         )
-        exchange = _Exchange()
-        stats = RetryStats()
+        call = _Call(
+            self, method, url, content, headers, params, connection_id, action, allow_empty
+        )
         started = time.perf_counter()
-
-        async def attempt(number: int) -> Any:
-            if self.options.rate_limit and connection_id is not None:
-                delay = self._limiter.reserve(connection_id)
-                if delay > 0:
-
-                    def paced(seconds: float) -> None:
-                        # Pacing is a wait, not latency: the request log shows them apart.
-                        stats.waited += seconds
-                        event = WaitEvent(seconds, "limiter", number, connection_id, action)
-                        self._emit_wait(event)
-
-                    await self._limiter.wait(connection_id, delay, on_wait=paced)
-            return await self._attempt(
-                method, url, content, headers, params, exchange, allow_empty=allow_empty
-            )
-
         try:
             result = await call_with_retries(
-                attempt,
+                call.attempt,
                 kind=kind,
                 policy=self._policy,
                 sleep=self._sleep,
@@ -573,19 +623,19 @@ class AlloyClient:
                 now=self._now,
                 connection_id=connection_id,
                 action_id=action,
-                stats=stats,
+                stats=call.stats,
                 retry=retry,
             )
         except AlloyError as error:
             self.scrub_error(error)
-            self._finish(record, exchange, stats, started, error=error.sentence)
+            self._finish(record, call, started, error=error.sentence)
             raise
         except BaseException as error:  # cancelled: the log must not keep it in flight
-            self._finish(record, exchange, stats, started, error=f"{type(error).__name__}")
+            self._finish(record, call, started, error=f"{type(error).__name__}")
             raise
-        self._finish(record, exchange, stats, started)
+        self._finish(record, call, started)
         if secret_answer:
-            self.log.remember_secrets(result)
+            log.remember_secrets(result)
         return result
 
     def _encode(self, body: Any) -> tuple[str, bytes]:
@@ -616,53 +666,43 @@ class AlloyClient:
         return error
 
     def _finish(
-        self,
-        record: Any,
-        exchange: _Exchange,
-        stats: RetryStats,
-        started: float,
-        error: str | None = None,
+        self, record: RequestRecord, call: _Call, started: float, error: str | None = None
     ) -> None:
+        waited = call.stats.waited
         self.log.finish(
             record,
-            status=exchange.status,
-            latency_ms=max(0.0, time.perf_counter() - started - stats.waited) * 1000,
-            attempts=stats.attempts,
-            waited_s=stats.waited,
-            response_raw=exchange.raw,
+            status=call.status,
+            latency_ms=max(0.0, time.perf_counter() - started - waited) * 1000,
+            attempts=call.stats.attempts,
+            waited_s=waited,
+            response_raw=call.raw,
             error=error,
         )
 
-    async def _attempt(
-        self,
-        method: str,
-        url: str,
-        content: bytes | None,
-        headers: Mapping[str, str],
-        params: Mapping[str, str] | None,
-        exchange: _Exchange,
-        *,
-        allow_empty: bool,
-    ) -> Any:
-        exchange.status = None
-        exchange.raw = b""
+    async def _attempt(self, call: _Call) -> Any:
+        call.status = None
+        call.raw = b""
+        # The key is added to this request's headers only, at send time: no variable holds it.
         request = self._http.build_request(
-            method,
-            url,
-            content=content,
-            headers=headers,
-            params=params,
+            call.method,
+            call.url,
+            content=call.content,
+            headers={**call.headers, "Authorization": f"Bearer {self._api_key.reveal()}"},
+            params=call.params,
             timeout=self._timeout if self._timeout is not None else httpx.USE_CLIENT_DEFAULT,
         )
-        # Added to this request only, at send time: the revealed key is held by no variable.
-        request.headers["Authorization"] = f"Bearer {self._api_key.reveal()}"
         try:
-            async with self._deadlines.limit(self.options.deadline):
+            limit = self._deadlines.limit(self.options.deadline).enter()
+            try:
                 response = await self._http.send(request, stream=True)
                 try:
                     raw = await self._read_capped(response)
                 finally:
                     await response.aclose()
+            except BaseException as error:
+                limit.exit(error)  # TimeoutError if the deadline cancelled it
+                raise
+            limit.exit(None)
         except TimeoutError:
             raise AttemptFailure(
                 TimedOutError(
@@ -676,11 +716,11 @@ class AlloyClient:
             raise self._transport_failure(error) from None
 
         status = response.status_code
-        exchange.status = status
-        exchange.raw = raw
+        call.status = status
+        call.raw = raw
         if 200 <= status < 300:
-            if not raw.strip():
-                if allow_empty:
+            if not raw or raw.isspace():
+                if call.allow_empty:
                     return None
                 raise AttemptFailure(
                     ProtocolError(f"Alloy answered {status} with an empty body.", status=status),
@@ -735,7 +775,10 @@ class AlloyClient:
 
     def _decode(self, raw: bytes, response: httpx.Response, status: int) -> Any:
         content_type = response.headers.get("content-type", "").lower()
-        if "html" in content_type or raw[:256].lstrip()[:1] == b"<":
+        first = raw[:1]
+        if first.isspace():
+            first = raw[:256].lstrip()[:1]
+        if first == b"<" or "html" in content_type:
             raise AttemptFailure(
                 ProtocolError(
                     f"Alloy at {self.base_url} answered {status} with an HTML page, not JSON.",

@@ -23,7 +23,8 @@ class Deadlines:
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def limit(self, seconds: float) -> _Limit:
-        """`async with deadlines.limit(60):` raises TimeoutError once 60 s have passed."""
+        """`async with deadlines.limit(60):` raises TimeoutError once 60 s have passed. (A hot
+        path may call its `enter()` and `exit(exc)` itself, sparing two coroutines.)"""
         return _Limit(self, seconds)
 
     def _add(self, entry: _Limit, loop: asyncio.AbstractEventLoop) -> None:
@@ -65,14 +66,7 @@ class _Limit:
         self.expired = False
 
     async def __aenter__(self) -> None:
-        task = asyncio.current_task()
-        if task is None:
-            raise RuntimeError("a deadline must be used inside a task")
-        self.task = task
-        self.loop = task.get_loop()
-        self.cancelling = task.cancelling()
-        self.when = self.loop.time() + self._seconds
-        self._owner._add(self, self.loop)
+        self.enter()
 
     async def __aexit__(
         self,
@@ -80,10 +74,27 @@ class _Limit:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        self.exit(exc)
+
+    def enter(self) -> _Limit:
+        """Start the limit for the current task (what `async with` does first)."""
+        task = asyncio.current_task()
+        if task is None:
+            raise RuntimeError("a deadline must be used inside a task")
+        self.task = task
+        self.loop = loop = task.get_loop()
+        self.cancelling = task.cancelling()
+        self.when = loop.time() + self._seconds
+        self._owner._add(self, loop)
+        return self
+
+    def exit(self, exc: BaseException | None) -> None:
+        """End the limit; the block ended with `exc` (None: it finished). Raises TimeoutError
+        when this limit expired and cancelled it (what `async with` does last)."""
         self._owner._running.discard(self)
         if (
             self.expired
             and self.task.uncancel() <= self.cancelling
-            and exc_type is asyncio.CancelledError
+            and isinstance(exc, asyncio.CancelledError)
         ):
             raise TimeoutError from exc

@@ -94,7 +94,8 @@ def parse_connection(item: Any, default_connector: str | None = None) -> Connect
 
 def unwrap_result(value: Any) -> Any:
     """The official execute answer wraps the payload as `{"success":true,"result":...}`."""
-    if isinstance(value, Mapping) and "result" in value and value.get("object") is None:
+    is_object = type(value) is dict or isinstance(value, Mapping)
+    if is_object and "result" in value and value.get("object") is None:
         return value["result"]
     return value
 

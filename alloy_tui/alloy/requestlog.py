@@ -9,7 +9,7 @@ import re
 import shlex
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -261,36 +261,98 @@ def cap_body(value: Any, cap: int = DEFAULT_BODY_CAP) -> Any:
     return f"{text[:cap]}… ({len(text) - cap} more characters)"
 
 
-@dataclass
 class RequestRecord:
-    """One client call (all its attempts), as the inspector and copy-as-curl show it."""
+    """One client call (all its attempts), as the inspector and copy-as-curl show it.
 
-    id: int
-    started_at: datetime
-    method: str
-    url: str
-    connector: str | None = None
-    action: str | None = None
-    connection_id: str | None = None
-    status: int | None = None
-    latency_ms: float | None = None
-    attempts: int = 0
-    waited_s: float = 0.0
-    error: str | None = None
-    finished: bool = False
-    # The request and the answer are redacted when first read: the inspector opens few
-    # records, and walking every body on the hot path would cost more than the rest of the
-    # client together.
-    _request: tuple[Any, dict[str, str]] | None = field(default=None, repr=False, compare=False)
-    _request_pending: Callable[[], tuple[Any, dict[str, str]]] | None = field(
-        default=None, repr=False, compare=False
+    The URL, the request and the answer are redacted when first read: the inspector opens few
+    records, and redacting every call on the hot path would cost more than the rest of the
+    client together. Until then the record holds what it was given (the request's JSON text as
+    sent, the answer's bytes) and the secrets known when the call started."""
+
+    __slots__ = (
+        "_log",
+        "_request",
+        "_request_text",
+        "_response",
+        "_response_parsed",
+        "_response_raw",
+        "_then",
+        "_url",
+        "_url_raw",
+        "action",
+        "attempts",
+        "connection_id",
+        "connector",
+        "error",
+        "finished",
+        "id",
+        "latency_ms",
+        "method",
+        "started_at",
+        "status",
+        "waited_s",
     )
-    _response: Any = field(default=None, repr=False, compare=False)
-    _pending: Callable[[], Any] | None = field(default=None, repr=False, compare=False)
+
+    def __init__(
+        self,
+        id: int,
+        started_at: datetime,
+        method: str,
+        url: str,
+        connector: str | None = None,
+        action: str | None = None,
+        connection_id: str | None = None,
+        status: int | None = None,
+        latency_ms: float | None = None,
+        attempts: int = 0,
+        waited_s: float = 0.0,
+        error: str | None = None,
+        finished: bool = False,
+    ) -> None:
+        self.id = id
+        self.started_at = started_at
+        self.method = method
+        self.connector = connector
+        self.action = action
+        self.connection_id = connection_id
+        self.status = status
+        self.latency_ms = latency_ms
+        self.attempts = attempts
+        self.waited_s = waited_s
+        self.error = error
+        self.finished = finished
+        self._url: str | None = url  # None until `_url_raw` is redacted
+        self._url_raw = url
+        self._log: RequestLog | None = None
+        self._then: tuple[Secret, ...] = ()
+        self._request: tuple[Any, dict[str, str]] | None = None
+        self._request_text: tuple[str, dict[str, str]] | None = None
+        self._response: Any = None
+        self._response_parsed: Any = None
+        self._response_raw: tuple[bytes, int] | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"RequestRecord(id={self.id}, method={self.method!r}, url={self.url!r}, "
+            f"status={self.status!r}, finished={self.finished})"
+        )
 
     @property
     def ok(self) -> bool:
         return self.finished and self.error is None
+
+    @property
+    def url(self) -> str:
+        """The URL, with its query's secrets and any user:password hidden."""
+        if self._url is None:
+            log = self._log
+            secrets = log._secrets_with(self._then) if log is not None else self._then
+            self._url = redact_url(self._url_raw, secrets)
+        return self._url
+
+    @url.setter
+    def url(self, value: str) -> None:
+        self._url = self._url_raw = value
 
     @property
     def request_body(self) -> Any:
@@ -303,17 +365,24 @@ class RequestRecord:
         return self._request_parts()[1]
 
     def _request_parts(self) -> tuple[Any, dict[str, str]]:
-        if self._request_pending is not None:
-            self._request = self._request_pending()
-            self._request_pending = None
+        if self._request_text is not None and self._log is not None:
+            text, headers = self._request_text
+            secrets = self._log._secrets_with(self._then)
+            body = cap_body(redact(json.loads(text), secrets), self._log.body_cap)
+            self._request = body, redact(headers, secrets)
+            self._request_text = None
         return self._request if self._request is not None else (None, {})
 
     @property
     def response_body(self) -> Any:
         """The answer's JSON (or text), redacted and cut to the log's cap."""
-        if self._pending is not None:
-            self._response = self._pending()
-            self._pending = None
+        log = self._log
+        if log is not None and self._response_parsed is not None:
+            self._response = cap_body(log.redact(self._response_parsed), log.body_cap)
+            self._response_parsed = None
+        elif log is not None and self._response_raw is not None:
+            self._response = log._decode_raw(self._response_raw)
+            self._response_raw = None
         return self._response
 
 
@@ -382,9 +451,6 @@ class RequestLog:
             now = tuple(sorted(set(now) | set(then), key=lambda s: -len(s.reveal())))
         return now
 
-    def _redact_later(self, value: Any, then: tuple[Secret, ...]) -> Any:
-        return redact(value, self._secrets_with(then))
-
     def subscribe(self, callback: Callable[[RequestEvent], None]) -> Callable[[], None]:
         """Call `callback` on every start and finish; returns a function that unsubscribes."""
         self._subscribers.append(callback)
@@ -428,36 +494,23 @@ class RequestLog:
     ) -> RequestRecord:
         """Open a record. The body is given as its JSON text as sent (`request_json`, kept as
         is and parsed and redacted when first read) or as an object (`request_body`, redacted
-        now: its owner may change it later)."""
-        secrets = self._secrets
-        cap = self.body_cap
-        headers = dict(request_headers or {})
-        if request_json is not None:
-            text = request_json
-
-            def request() -> tuple[Any, dict[str, str]]:
-                body = self._redact_later(json.loads(text), secrets)
-                return cap_body(body, cap), self._redact_later(headers, secrets)
-
-        else:
-            redacted = cap_body(redact(request_body, secrets), cap)
-
-            def request() -> tuple[Any, dict[str, str]]:
-                return redacted, self._redact_later(headers, secrets)
-
+        now: its owner may change it later). The URL and the headers are redacted when read."""
         record = RequestRecord(
-            id=next(self._ids),
-            started_at=started_at,
-            method=method,
-            url=redact_url(url, secrets),
-            connector=connector,
-            action=action,
-            connection_id=connection_id,
-            _request_pending=request,
+            next(self._ids), started_at, method, url, connector, action, connection_id
         )
+        record._url = None
+        record._log = self
+        record._then = secrets = self._secrets
+        headers = dict(request_headers) if request_headers else {}
+        if request_json is not None:
+            record._request_text = request_json, headers
+        else:
+            body = cap_body(redact(request_body, secrets), self.body_cap)
+            record._request = body, redact(headers, secrets)
         self._records.append(record)
         self._in_flight += 1
-        self._emit(RequestEvent("started", record))
+        if self._subscribers:
+            self._emit(RequestEvent("started", record))
         return record
 
     def finish(
@@ -473,26 +526,28 @@ class RequestLog:
         error: str | None = None,
     ) -> None:
         """Close a record. The answer is given parsed (`response_body`) or as the raw bytes,
-        which the log keeps (one object, cheap for the garbage collector) and decodes when read."""
+        which the log keeps (one object, cheap for the garbage collector) and decodes when read
+        (the key is revealed only then)."""
         if record.finished:
             return
         record.status = status
         record.latency_ms = latency_ms
         record.attempts = attempts
         record.waited_s = waited_s
-        cap = self.body_cap  # the key is revealed only when the answer is first read
         if response_body is not None:
-            record._pending = lambda: cap_body(self.redact(response_body), cap)
+            record._response_parsed = response_body
         elif response_raw:
-            kept = response_raw[: cap * 4]  # enough for `cap` characters of any UTF-8 text
-            whole = len(kept) == len(response_raw)
-            record._pending = lambda: self._decode_raw(kept, whole, len(response_raw))
+            # Enough for `body_cap` characters of any UTF-8 text, and the whole size.
+            record._response_raw = response_raw[: self.body_cap * 4], len(response_raw)
         record.error = self.redact(error) if error is not None else None
         record.finished = True
         self._in_flight -= 1
-        self._emit(RequestEvent("finished", record))
+        if self._subscribers:
+            self._emit(RequestEvent("finished", record))
 
-    def _decode_raw(self, raw: bytes, whole: bool, size: int) -> Any:
+    def _decode_raw(self, kept: tuple[bytes, int]) -> Any:
+        raw, size = kept
+        whole = len(raw) == size
         if whole:
             try:
                 return cap_body(self.redact(json.loads(raw)), self.body_cap)
