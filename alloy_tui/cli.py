@@ -352,6 +352,15 @@ async def _connect(
     finally:
         if interactive and shown_waiting:
             print("\r\x1b[K", end="", file=out, flush=True)
+    if connector != "notion":
+        # The active connection is the one the app's pages and the Notion commands use: a
+        # connection of another connector is picked per call with --connection.
+        print(
+            f"Connected: {_safe(connection.name)} ({_safe(connection.id)}) — use it with "
+            f"--connection {_safe(connection.id)} (the active connection is unchanged)",
+            file=out,
+        )
+        return EXIT_OK
     # A sandbox's connection never replaces the real account's, however the sandbox was
     # started: the server says whether it is one.
     sandbox = settings.sandbox or await server_is_sandbox(client)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime
 from typing import Any
 
 from alloy_tui.alloy.models import Connection
@@ -36,29 +37,39 @@ async def run(ns: argparse.Namespace, ctx: Context) -> int:
     connections.sort(key=lambda c: (c.created_at.timestamp() if c.created_at else 0.0, c.id))
     active = ctx.settings.connection_id
     health: dict[str, Health] = {}
+    worked: dict[str, datetime] = {}
     if ns.check:
-        health = await check_connections(ctx, connections)
+        health, worked = await check_connections(ctx, connections)
     if ns.json:
         rows = []
         for c in connections:
             row = connection_json(c, c.id == active)
             if ns.check:
-                row |= {"state": health[c.id].state, "detail": health[c.id].detail}
+                when = worked.get(c.id)
+                row |= {
+                    "state": health[c.id].state,
+                    "detail": health[c.id].detail,
+                    "last_worked": when.isoformat() if when else None,
+                }
             rows.append(row)
         ctx.out.json(rows)
     elif not connections:
         ctx.out.line("No connections yet: run `alloy-tui connect notion`.")
     else:
-        _table(ctx, connections, active, health)
+        _table(ctx, connections, active, health, worked)
     return _check_exit(ctx, connections, active, health) if ns.check else EXIT_OK
 
 
 def _table(
-    ctx: Context, connections: list[Connection], active: str | None, health: dict[str, Health]
+    ctx: Context,
+    connections: list[Connection],
+    active: str | None,
+    health: dict[str, Health],
+    worked: dict[str, datetime],
 ) -> None:
     header = ["", "ID", "NAME", "CONNECTOR", "CREATED", "WORKSPACE"]
     if health:
-        header += ["STATE", "DETAIL"]
+        header += ["STATE", "LAST WORKED", "DETAIL"]
     rows = []
     for c in connections:
         row = [
@@ -70,7 +81,12 @@ def _table(
             c.workspace_name or "-",
         ]
         if health:
-            row += [health[c.id].state, health[c.id].detail]
+            when = worked.get(c.id)
+            row += [
+                health[c.id].state,
+                when.astimezone().strftime("%Y-%m-%d %H:%M") if when else "never",
+                health[c.id].detail,
+            ]
         rows.append(row)
     ctx.out.table(header, rows)
     if active and all(c.id != active for c in connections):
@@ -92,7 +108,7 @@ def _check_exit(
     if found is None:
         print(
             f"error: The active connection {safe(active)} is not among this user's connections.\n"
-            "Reconnect (alloy-tui connect notion) or pick another one.",
+            "Reconnect (alloy-tui connect CONNECTOR) or pick another one.",
             file=sys.stderr,
         )
         return EXIT_AUTH

@@ -34,9 +34,13 @@ def test_a_working_connection_is_valid(
         "CREATED",
         "WORKSPACE",
         "STATE",
+        "LAST",
+        "WORKED",
         "DETAIL",
     ]
-    assert table[1].startswith(f"*  {SEED_CONNECTION_ID}") and "  valid  bot user " in table[1]
+    assert table[1].startswith(f"*  {SEED_CONNECTION_ID}") and "  valid  20" in table[1]
+    assert "  bot user " in table[1]
+    assert row["last_worked"] is not None
 
     terminal = TerminalStream()
     monkeypatch.setattr(sys, "stderr", terminal)
