@@ -101,7 +101,7 @@ def entity(source: str, at: int) -> tuple[str, int] | None:
 def scan(source: str) -> list[Event]:
     """The events of inline source (raises Fallback where the parser is needed)."""
     events: list[Event] = []
-    _Scope(source, 0, len(source), events).run(label=False)
+    _Scope(source, 0, len(source), events, {}).run(label=False)
     return events
 
 
@@ -109,10 +109,13 @@ class _Scope:
     """One run of markdown-it's inline tokenizer: the whole source, or a link's text (which
     pairs its `*` and `~~` runs on its own)."""
 
-    __slots__ = ("buffer", "delimiters", "end", "events", "pending", "source")
+    __slots__ = ("backticks", "buffer", "delimiters", "end", "events", "pending", "source")
 
-    def __init__(self, source: str, start: int, end: int, events: list[Event]) -> None:
+    def __init__(
+        self, source: str, start: int, end: int, events: list[Event], backticks: dict[int, int]
+    ) -> None:
         self.source = source
+        self.backticks = backticks  # run length -> where the last run of it starts (or {})
         self.end = end
         self.events = events
         self.pending = ""  # markdown-it's pending text: what a line break trims
@@ -263,8 +266,15 @@ class _Scope:
         while pos < end and source[pos] == "`":
             pos += 1
         length = pos - at
+        if not self.backticks:
+            self.backticks.update(_last_runs(source))
         match_end = pos
-        while (match_start := source.find("`", match_end, end)) != -1:
+        # As markdown-it: look for a closer only if a run of this length starts later (without
+        # this, many unmatched runs would make the search quadratic).
+        while (
+            self.backticks.get(length, -1) >= pos
+            and (match_start := source.find("`", match_end, end)) != -1
+        ):
             match_end = match_start + 1
             while match_end < len(source) and source[match_end] == "`":
                 match_end += 1
@@ -303,7 +313,7 @@ class _Scope:
         """`[text](destination)`, as markdown-it's link rule reads it (no title, no spaces)."""
         source, end = self.source, self.end
         # Where the text ends: markdown-it skips whole tokens up to the end of the source.
-        label_end = _Scope(source, at + 1, end, []).run(label=True, start=at + 1)
+        label_end = _Scope(source, at + 1, end, [], self.backticks).run(label=True, start=at + 1)
         pos = label_end + 1
         if pos >= end or source[pos] != "(":
             raise Fallback  # a reference link, or brackets as text
@@ -311,13 +321,25 @@ class _Scope:
         if pos >= end or source[pos] != ")":
             raise Fallback  # a title, spaces, or no `)`
         self.emit("link_open", href)
-        inner = _Scope(source, at + 1, label_end, self.events)
+        inner = _Scope(source, at + 1, label_end, self.events, self.backticks)
         inner.run(label=False, start=at + 1)
         self.emit("link_close", "")
         return pos + 1
 
 
 _PLAIN_DESTINATION = re.compile(r"[^ \x00-\x1f\x7f\\()<][^ \x00-\x1f\x7f\\()]*")
+
+
+def _last_runs(source: str) -> dict[int, int]:
+    """Each length of a backtick run -> where its last run starts (backticks._build_last_runs)."""
+    last: dict[int, int] = {}
+    pos = 0
+    while (start := source.find("`", pos)) != -1:
+        pos = start + 1
+        while pos < len(source) and source[pos] == "`":
+            pos += 1
+        last[pos - start] = start
+    return last
 
 
 def _destination(source: str, pos: int, end: int) -> tuple[str, int]:

@@ -271,3 +271,12 @@ def test_reference_definitions_reach_across_chunks(md: str) -> None:
     markdown.clear_cache()
     assert markdown_to_blocks(md) == markdown_to_blocks_uncached(md)
     assert markdown_to_blocks(md) == markdown_to_blocks_uncached(md)
+
+
+def test_many_backtick_runs_stay_linear() -> None:
+    """Like markdown-it, the tokenizer looks for a code span's closer only when a run of its
+    length comes later: 20,000 unmatched runs do not make the search quadratic."""
+    source = "".join("`" * (1 + n % 7) + "x" for n in range(20_000))
+    fast = _fast_inline(source)
+    assert fast is not None
+    assert fast == _slow_inline(source)
