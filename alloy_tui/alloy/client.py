@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import math
 import random
@@ -62,6 +63,8 @@ _HEADERS: Final = {
     "x-api-version": API_VERSION,
 }
 """Every call's headers; each call copies them once and adds its own."""
+_JSON: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+"""Request bodies as sent: compact, standard JSON (one encoder, not one made per call)."""
 
 
 @dataclass(frozen=True)
@@ -233,7 +236,7 @@ def _mb(size: int) -> str:
 
 class _Call:
     """One call across its attempts: what each attempt sends, and what the last one saw (for
-    the request log). Its `attempt` is what the retry loop runs, so a call makes no closure."""
+    the request log)."""
 
     __slots__ = (
         "action",
@@ -275,16 +278,9 @@ class _Call:
         self.raw = b""
         self.stats = RetryStats()
 
-    async def attempt(self, number: int) -> Any:
-        client = self.client
-        connection_id = self.connection_id
-        if connection_id is not None and client.options.rate_limit:
-            delay = client._limiter.reserve(connection_id)
-            if delay > 0:
-                await client._limiter.wait(connection_id, delay, on_wait=self._paced(number))
-        return await client._attempt(self)
+    def paced(self, number: int) -> Callable[[float], None]:
+        """What the rate limiter tells before attempt `number` waits."""
 
-    def _paced(self, number: int) -> Callable[[float], None]:
         def paced(seconds: float) -> None:
             # Pacing is a wait, not latency: the request log shows them apart.
             self.stats.waited += seconds
@@ -613,19 +609,24 @@ class AlloyClient:
         )
         started = time.perf_counter()
         try:
-            result = await call_with_retries(
-                call.attempt,
-                kind=kind,
-                policy=self._policy,
-                sleep=self._sleep,
-                rng=self._rng,
-                on_wait=self._emit_wait,
-                now=self._now,
-                connection_id=connection_id,
-                action_id=action,
-                stats=call.stats,
-                retry=retry,
-            )
+            call.stats.attempts = 1
+            try:
+                result = await self._attempt(call, 1)
+            except AttemptFailure as failure:  # the retry loop goes on from this first attempt
+                result = await call_with_retries(
+                    functools.partial(self._attempt, call),
+                    kind=kind,
+                    policy=self._policy,
+                    sleep=self._sleep,
+                    rng=self._rng,
+                    on_wait=self._emit_wait,
+                    now=self._now,
+                    connection_id=connection_id,
+                    action_id=action,
+                    stats=call.stats,
+                    retry=retry,
+                    failed=failure,
+                )
         except AlloyError as error:
             self.scrub_error(error)
             self._finish(record, call, started, error=error.sentence)
@@ -643,7 +644,7 @@ class AlloyClient:
         would write) and lone surrogates are refused before sending, as a typed error naming
         where they are."""
         try:
-            text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+            text = _JSON.encode(body)
             return text, text.encode()
         except (ValueError, TypeError, RecursionError):
             self.log.remember_secrets(body)  # what the body held by name stays hidden anyway
@@ -679,7 +680,12 @@ class AlloyClient:
             error=error,
         )
 
-    async def _attempt(self, call: _Call) -> Any:
+    async def _attempt(self, call: _Call, number: int) -> Any:
+        connection_id = call.connection_id
+        if connection_id is not None and self.options.rate_limit:
+            delay = self._limiter.reserve(connection_id)
+            if delay > 0:
+                await self._limiter.wait(connection_id, delay, on_wait=call.paced(number))
         call.status = None
         call.raw = b""
         # The key is added to this request's headers only, at send time: no variable holds it.

@@ -123,9 +123,12 @@ def parse_result_page(value: Any, *, what: str = "list") -> ResultPage:
     meta: Mapping[str, Any] = body if isinstance(body, Mapping) else {}
     results: list[dict[str, Any]] = []
     for item in items:
-        if not isinstance(item, Mapping):
+        if type(item) is dict:  # as json.loads made it, held by nothing else: kept, not copied
+            results.append(item)
+        elif isinstance(item, Mapping):
+            results.append(dict(item))
+        else:
             raise ProtocolError(f"An item of Alloy's {what} answer is not an object.")
-        results.append(dict(item))
     cursor = meta.get("next_cursor")
     next_cursor = cursor if isinstance(cursor, str) and cursor else None
     has_more = meta.get("has_more") is True and next_cursor is not None

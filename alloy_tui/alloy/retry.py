@@ -154,33 +154,40 @@ async def call_with_retries(
     action_id: str | None = None,
     stats: RetryStats | None = None,
     retry: bool = True,
+    failed: AttemptFailure | None = None,
 ) -> T:
     """Run `attempt(n)` until it returns, or raise the last failure's AlloyError once the kind
-    forbids a resend, the attempts run out, or the next wait would overrun the total budget."""
+    forbids a resend, the attempts run out, or the next wait would overrun the total budget.
+
+    `failed`: attempt 1 was already made (by a caller that tries once before entering the
+    loop, sparing it on the common path) and failed so; the loop goes on from there."""
     stats = stats if stats is not None else RetryStats()
-    number = 0
+    number = 0 if failed is None else 1
+    stats.attempts = number
+    failure = failed
     while True:
-        number += 1
-        stats.attempts = number
-        try:
-            return await attempt(number)
-        except AttemptFailure as failure:
-            error = failure.error
-            if not retry or not may_retry(kind, failure) or number >= policy.max_attempts:
-                raise _gave_up(error, failure, number, stats.waited, policy, now) from None
-            delay: float | None = None
-            if failure.status in RETRY_AFTER_STATUSES:
-                delay = parse_retry_after(
-                    failure.retry_after, maximum=policy.retry_after_max, now=now
-                )
-            if delay is None:
-                delay = backoff_delay(number, policy, rng)
-            if stats.waited + delay > policy.max_total_wait:
-                raise _gave_up(error, failure, number, stats.waited, policy, now) from None
-            if on_wait is not None:
-                on_wait(WaitEvent(delay, wait_reason(failure), number, connection_id, action_id))
-            await sleep(delay)
-            stats.waited += delay
+        if failure is None:
+            number += 1
+            stats.attempts = number
+            try:
+                return await attempt(number)
+            except AttemptFailure as caught:
+                failure = caught
+        error = failure.error
+        if not retry or not may_retry(kind, failure) or number >= policy.max_attempts:
+            raise _gave_up(error, failure, number, stats.waited, policy, now) from None
+        delay: float | None = None
+        if failure.status in RETRY_AFTER_STATUSES:
+            delay = parse_retry_after(failure.retry_after, maximum=policy.retry_after_max, now=now)
+        if delay is None:
+            delay = backoff_delay(number, policy, rng)
+        if stats.waited + delay > policy.max_total_wait:
+            raise _gave_up(error, failure, number, stats.waited, policy, now) from None
+        if on_wait is not None:
+            on_wait(WaitEvent(delay, wait_reason(failure), number, connection_id, action_id))
+        failure = None
+        await sleep(delay)
+        stats.waited += delay
 
 
 def _gave_up(
