@@ -143,7 +143,9 @@ async def test_sort_orders_rows(sandbox: SandboxServer) -> None:
         await settle(pilot)
         assert screen.sorts == [{"property": "Estimate", "direction": "descending"}]
         table = screen.table
-        column = next(i for i, c in enumerate(table.columns.values()) if str(c.label) == "Estimate")
+        column = next(
+            i for i, c in enumerate(table.columns.values()) if str(c.label) == "Estimate ↓"
+        )
         values = [table.get_row_at(i)[column] for i in range(table.row_count)]
         numbers = [float(str(v)) for v in values if str(v)]
         assert numbers == sorted(numbers, reverse=True)

@@ -173,3 +173,142 @@ async def test_a_column_can_be_resized_and_shrinks_back_when_its_widest_cell_doe
         await pilot.pause()
         assert table.virtual_size.width == (6 + 2) + (4 + 2)
         assert line(table, 1).startswith(" row 0   page ")
+
+
+class WideApp(App[None]):
+    """Four 10-cell columns (12 with padding: 48 cells) in a 30-cell table."""
+
+    def __init__(self, fixed_columns: int) -> None:
+        super().__init__()
+        self.fixed_columns = fixed_columns
+        self.messages: list[Message] = []
+
+    def compose(self) -> ComposeResult:
+        table = RowsTable(id="table", fixed_columns=self.fixed_columns)
+        for name in ("Title", "Alpha", "Beta", "Gamma"):
+            table.add_column(name, key=name.lower(), width=10)
+        # Five rows: no vertical scrollbar, so all 30 cells show the table.
+        table.add_rows((f"k{i}", (f"title {i}", f"a{i}", f"b{i}", f"g{i}")) for i in range(5))
+        yield table
+
+    def on_mount(self) -> None:
+        self.query_one(RowsTable).focus()
+
+    def on_rows_table_header_selected(self, message: RowsTable.HeaderSelected) -> None:
+        self.messages.append(message)
+
+    def on_rows_table_column_highlighted(self, message: RowsTable.ColumnHighlighted) -> None:
+        self.messages.append(message)
+
+    def headers_selected(self) -> list[str]:
+        return [m.column_key for m in self.messages if isinstance(m, RowsTable.HeaderSelected)]
+
+    def highlighted(self) -> list[str | None]:
+        return [m.column_key for m in self.messages if isinstance(m, RowsTable.ColumnHighlighted)]
+
+
+WIDE = (30, 8)
+
+
+def _cells(*values: str) -> str:
+    """A line of 10-cell columns with one cell of padding each side, as the table draws it."""
+    return "".join(f" {value:<10} " for value in values)
+
+
+@pytest.mark.parametrize("fixed", [0, 1, 2])
+async def test_fixed_columns_stay_while_the_others_scroll(fixed: int) -> None:
+    app = WideApp(fixed)
+    async with app.run_test(size=WIDE) as pilot:
+        table = app.query_one(RowsTable)
+        assert table.max_scroll_x == 48 - 30
+        await pilot.press("end")
+        await pilot.pause()
+        assert table.scroll_x == 18
+        header, first = table.render_line(0).text, table.render_line(1).text
+        # The whole lines, 48 cells; pinned columns keep their cells, the rest show from
+        # 18 cells further (the scroll) on, after the pinned ones.
+        full_header = _cells("Title", "Alpha", "Beta", "Gamma")
+        full_first = _cells("title 0", "a0", "b0", "g0")
+        pinned = 12 * fixed
+        assert header == full_header[:pinned] + full_header[pinned + 18 :]
+        assert first == full_first[:pinned] + full_first[pinned + 18 :]
+        assert len(header) == 30
+        if fixed:
+            assert header.startswith(" Title ") and first.startswith(" title 0 ")
+        else:
+            assert "Title" not in header
+        await pilot.press("home")
+        await pilot.pause()
+        assert table.render_line(0).text == _cells("Title", "Alpha", "Beta")[:30]
+
+
+async def test_a_click_on_a_label_selects_its_column_pinned_or_scrolled() -> None:
+    app = WideApp(1)
+    async with app.run_test(size=WIDE) as pilot:
+        table = app.query_one(RowsTable)
+        await pilot.press("end")  # scrolled by 18: Beta's last 6 cells, then Gamma
+        await pilot.pause()
+        await pilot.click(RowsTable, offset=(3, 0))  # the pinned Title
+        await pilot.click(RowsTable, offset=(20, 0))  # Gamma
+        assert table.scroll_x == 18
+        await pilot.click(RowsTable, offset=(14, 0))  # the end of Beta: scrolled in whole
+        await pilot.pause()
+        assert table.scroll_x == 12
+        assert table.render_line(0).text == _cells("Title", "Beta", "Gamma")[:30]
+        assert app.headers_selected() == ["title", "gamma", "beta"]
+        await pilot.click(RowsTable, offset=(26, 0))  # Gamma again, where it is now
+        await pilot.pause()
+        assert table.column_cursor == 3  # a clicked label is highlighted: Enter sorts again
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.headers_selected() == ["title", "gamma", "beta", "gamma", "gamma"]
+        assert table.cursor_row == 0
+
+
+async def test_the_column_cursor_moves_along_the_header_and_scrolls_it_in() -> None:
+    app = WideApp(1)
+    async with app.run_test(size=WIDE) as pilot:
+        table = app.query_one(RowsTable)
+        table.move_column_cursor(0)
+        await pilot.press("right", "right", "right")  # Alpha, Beta, Gamma (scrolled in)
+        await pilot.pause()
+        assert table.column_cursor == 3
+        assert table.scroll_x == table.max_scroll_x
+        assert table.render_line(0).text.endswith(" Gamma      ")
+        await pilot.press("right")  # the last column: it stays
+        await pilot.press("left", "left")  # back to Alpha: scrolled in right of the title
+        await pilot.pause()
+        assert table.column_cursor == 1
+        assert table.scroll_x == 0
+        # Its cell is drawn in the header cursor's style, the others are not.
+        cursor = table.get_component_rich_style("rows-table--header-cursor")
+        alpha = [s for s in table.render_line(0) if "Alpha" in s.text]
+        assert alpha and alpha[0].style is not None
+        assert alpha[0].style.bgcolor == cursor.bgcolor
+        title = [s for s in table.render_line(0) if "Title" in s.text]
+        assert title[0].style is not None and title[0].style.bgcolor != cursor.bgcolor
+        await pilot.press("enter")
+        await pilot.press("down")  # back to the rows: the row cursor does not move
+        await pilot.pause()
+        assert table.column_cursor is None and table.cursor_row == 0
+        await pilot.press("enter")  # Enter is the row's again (no header message)
+        await pilot.pause()
+        assert app.headers_selected() == ["alpha"]
+        assert app.highlighted() == ["title", "alpha", "beta", "gamma", "beta", "alpha", None]
+
+
+async def test_a_label_changes_and_its_column_fits_it() -> None:
+    app = WideApp(0)
+    async with app.run_test(size=WIDE) as pilot:
+        table = RowsTable()
+        await app.mount(table)
+        table.add_column("Due", key="due")
+        table.add_row("2025", key="r")
+        table.set_column_label("due", "Due ↓1")
+        assert table.columns["due"].inner_width == len("Due ↓1")
+        assert str(table.columns["due"].label) == "Due ↓1"
+        table.set_column_label("due", "[b]Due[/b]")  # a str label is text, not markup
+        assert str(table.columns["due"].label) == "[b]Due[/b]"
+        table.set_column_label("due", "Due")
+        assert table.columns["due"].inner_width == len("2025")  # back to its widest cell
+        await pilot.pause()

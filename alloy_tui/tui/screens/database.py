@@ -3,10 +3,10 @@ scroll, filtered and sorted."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
@@ -31,7 +31,37 @@ PAGE_SIZE = 50
 """Rows per query page: a screenful or two, so the first paint is quick."""
 PREFETCH_ROWS = 10
 """Load the next page when the cursor comes this close to the last loaded row."""
+ALL_PAGE_SIZE = 100
+"""Rows per query page while G loads every row: Notion's largest page, the fewest requests."""
 MAX_CELL = 40
+CURSOR_KEYS = frozenset(
+    {"up", "down", "left", "right", "pageup", "pagedown", "home", "end", "ctrl+home", "ctrl+end"}
+)
+"""Keys that stop G's loading: the user took the cursor back (j, k and g stop it by action)."""
+
+
+def cycle_sort(sorts: Sequence[Mapping[str, Any]], name: str) -> list[dict[str, Any]]:
+    """The sorts after a click (or Enter) on a property's header: a property not sorted on
+    becomes the only sort, ascending; ascending turns descending in its place; descending
+    drops it (the other sorts stay)."""
+    for place, sort in enumerate(sorts):
+        if sort.get("property") == name:
+            kept = [dict(other) for other in sorts]
+            if sort.get("direction") == "ascending":
+                kept[place]["direction"] = "descending"
+            else:
+                del kept[place]
+            return kept
+    return [{"property": name, "direction": "ascending"}]
+
+
+def sort_mark(sorts: Sequence[Mapping[str, Any]], name: str) -> str:
+    """' ↑' or ' ↓' after a sorted property's label, with its place when several: ' ↓2'."""
+    for place, sort in enumerate(sorts, start=1):
+        if sort.get("property") == name:
+            arrow = "↑" if sort.get("direction") == "ascending" else "↓"
+            return f" {arrow}{place}" if len(sorts) > 1 else f" {arrow}"
+    return ""
 
 
 class DatabaseScreen(AlloyScreen[None]):
@@ -47,10 +77,17 @@ scroll down.
 - **f** builds a filter: pick a property, then one of the conditions its type allows, then a
   value; several conditions combine with *and* or *or*.
 - **s** sorts by properties or by created / last edited time, each ascending or descending.
+- **Click a column's label** to sort by it: ascending, then descending, then not at all.
+  From the keyboard, **<** and **>** highlight a label (then **←/→** move along the header)
+  and **Enter** sorts by it the same way; **↑/↓** or **Esc** go back to the rows. A sorted
+  label shows its direction, and its place when several sorts apply: `Due ↓1`.
 - **x** clears the filter and the sorts; **r** loads the rows again.
 - **d** picks another data source, for a database that holds several (Notion 2025-09-03):
   each has its own properties and rows. The header names the one shown.
-- **j/k** move the cursor; **Esc** goes back.
+- **j/k** move the cursor; **g** goes to the first row; **G** to the last, loading every
+  page left (the count shows how far it got; **Esc** or a cursor key stops it there).
+- The title column stays put while the others scroll sideways (**←/→**, **Home/End**).
+- **Esc** goes back.
 """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -67,8 +104,33 @@ scroll down.
             id="database.source",
             tooltip="Show another data source of this database",
         ),
+        Binding(
+            "less_than_sign",
+            "column(-1)",
+            "Previous column",
+            show=False,  # the 80-column footer is full: F1 lists them, the HELP says how
+            id="database.column_left",
+            tooltip="Highlight the column label on the left (Enter sorts by it)",
+        ),
+        Binding(
+            "greater_than_sign",
+            "column(1)",
+            "Next column",
+            show=False,  # the 80-column footer is full: F1 lists them, the HELP says how
+            id="database.column_right",
+            tooltip="Highlight the column label on the right (Enter sorts by it)",
+        ),
         Binding("j", "cursor_down", "Down", show=False, id="database.down", tooltip="Next row"),
         Binding("k", "cursor_up", "Up", show=False, id="database.up", tooltip="Previous row"),
+        Binding("g", "cursor_first", "First", show=False, id="database.first", tooltip="First row"),
+        Binding(
+            "G",
+            "cursor_last",
+            "Last",
+            show=False,
+            id="database.last",
+            tooltip="Last row, loading every page left (Esc stops)",
+        ),
     ]
 
     def __init__(self, database_id: str, *, data_source_id: str | None = None) -> None:
@@ -87,6 +149,10 @@ scroll down.
         self.next_cursor: str | None = None
         self.has_more = False
         self.loading_more = False
+        self.loading_all = False
+        """G is following every cursor left, to go to the last row."""
+        self._all_from_row = 0
+        """Where the row cursor was when G began: a move away from it stops the loading."""
         self.seen_cursors: set[str] = set()
         """Cursors already followed for the current query: one handed back again would have
         every cursor move fetch the same page, so the rows end there instead."""
@@ -102,7 +168,7 @@ scroll down.
         yield Static("", id="db-source", classes="screen-hint hidden", markup=False)
         yield Static("", id="db-query", markup=False)
         yield Static("", id="db-error", classes="error-state hidden", markup=False)
-        yield RowsTable(id="db-rows", zebra_stripes=True)
+        yield RowsTable(id="db-rows", zebra_stripes=True, fixed_columns=1)  # the title stays
         yield Static("", id="db-count", markup=False)
 
     def on_mount(self) -> None:
@@ -182,7 +248,8 @@ scroll down.
         table = self.table
         table.clear(columns=True)
         for prop in self.schema:
-            table.add_column(prop.name, key=prop.id)  # shown as it is, never as markup
+            # Shown as it is, never as markup.
+            table.add_column(prop.name + sort_mark(self.sorts, prop.name), key=prop.id)
         self._refresh_summary()
         self.load_names()
         self.run_query()
@@ -202,7 +269,9 @@ scroll down.
             text = f"Data source: {name} ({place} of {len(self.sources)}) · d switches"
         label.update(text)
 
-    async def _query(self, start_cursor: str | None = None) -> ResultPage:
+    async def _query(
+        self, start_cursor: str | None = None, page_size: int = PAGE_SIZE
+    ) -> ResultPage:
         notion = self.app.state.notion
         if self.data_source_id is not None:
             return await notion.query_data_source(
@@ -210,14 +279,14 @@ scroll down.
                 filter=self.filter.to_notion(),
                 sorts=self._sorts(),
                 start_cursor=start_cursor,
-                page_size=PAGE_SIZE,
+                page_size=page_size,
             )
         return await notion.query_database(
             self.database_id,
             filter=self.filter.to_notion(),
             sorts=self._sorts(),
             start_cursor=start_cursor,
-            page_size=PAGE_SIZE,
+            page_size=page_size,
         )
 
     @work(exclusive=True, group="db-names")
@@ -239,7 +308,7 @@ scroll down.
     async def run_query(self, keep_row: str | None = None) -> None:
         """The first page of rows for the current filter and sorts (replaces the table)."""
         self.workers.cancel_group(self, "db-more")
-        self.loading_more = False
+        self.loading_more = self.loading_all = False
         table = self.table
         table.loading = True
         try:
@@ -250,11 +319,13 @@ scroll down.
             return
         stop_loading(table)
         self._show_error(None)
+        scrolled = table.scroll_x  # a new order keeps the columns where they were
         table.clear()
         self.row_count = 0
         self.seen_cursors.clear()
         self.cut_short = False
         self._follow(result, self.add_pages(result.results))
+        table.scroll_to(x=scrolled, animate=False, immediate=True)
         self._refresh_count()
         # The row may be gone (trashed) or past the first page: then the cursor stays.
         if keep_row is not None and table.has_row(keep_row):
@@ -268,14 +339,43 @@ scroll down.
         self._refresh_count()
         try:
             result = await self._query(self.next_cursor)
+            self._follow(result, self.add_pages(result.results))
         except AlloyError as error:
+            self.app.report_error(error, where="More rows")
+        finally:  # cancelled too (a new query, G taking over, the screen closing)
             self.loading_more = False
-            self._refresh_count()
+            if self.is_attached:
+                self._refresh_count()
+
+    @work(exclusive=True, group="db-more")
+    async def load_all(self) -> None:
+        """G: follow every cursor left, a page at a time (the screen answers keys between
+        pages), then put the cursor on the last row. Esc or a cursor key cancels it."""
+        self.loading_more = False
+        self.loading_all = True
+        self._all_from_row = self.table.cursor_row
+        self._refresh_count()
+        try:
+            while self.has_more and self.next_cursor is not None:
+                result = await self._query(self.next_cursor, page_size=ALL_PAGE_SIZE)
+                self._follow(result, self.add_pages(result.results))
+                self._refresh_count()
+        except AlloyError as error:
             self.app.report_error(error, where="More rows")
             return
-        self.loading_more = False
-        self._follow(result, self.add_pages(result.results))
-        self._refresh_count()
+        finally:
+            self.loading_all = False
+            if self.is_attached:
+                self._refresh_count()
+        self.table.focus()
+        self.table.action_scroll_bottom()
+
+    def stop_loading_all(self) -> bool:
+        """Cancel G's loading where it got to (the rows loaded stay); False if none ran."""
+        if not self.loading_all:
+            return False
+        self.workers.cancel_group(self, "db-more")
+        return True
 
     def _follow(self, page: ResultPage, added: int) -> None:
         """Take the page's next cursor, unless following it could only loop: a cursor already
@@ -318,16 +418,39 @@ scroll down.
         return added
 
     def _refresh_count(self) -> None:
-        if self.loading_more:
-            more = " · loading more…"
-        elif self.cut_short:
-            more = " · the rows end here (Notion repeated a page of results)"
-        else:
-            more = " · more below" if self.has_more else ""
         rows = f"{self.row_count} row" + ("" if self.row_count == 1 else "s")
-        self.query_one("#db-count", Static).update(rows + more)
+        if self.loading_all:
+            text = f"loading… {rows} · Esc stops"
+        elif self.loading_more:
+            text = f"{rows} · loading more…"
+        elif self.cut_short:
+            text = f"{rows} · the rows end here (Notion repeated a page of results)"
+        else:
+            text = f"{rows} · more below" if self.has_more else rows
+        hint = self._header_hint()
+        self.query_one("#db-count", Static).update(f"{text} · {hint}" if hint else text)
+
+    def _header_hint(self) -> str:
+        """What Enter does on the highlighted column label ("" when the cursor is on a row)."""
+        column = self.table.column_cursor
+        if column is None or column >= len(self.schema):
+            return ""
+        name = self.schema[column].name
+        mark = sort_mark(self.sorts, name)
+        if not mark:
+            action = f"Enter sorts by {name} ↑"
+        elif "↑" in mark:
+            action = f"Enter sorts by {name} ↓"
+        else:
+            action = f"Enter stops sorting by {name}"
+        return f"{action} · ←/→ · Esc"  # short: it shares the line at 80 columns
 
     def _refresh_summary(self) -> None:
+        """The filter and sorts line, and the sorted columns' labels."""
+        table = self.table
+        for prop in self.schema:
+            if prop.id in table.columns:
+                table.set_column_label(prop.id, prop.name + sort_mark(self.sorts, prop.name))
         parts = []
         if self.filter:
             parts.append(f"Filter: {self.filter.summary()}")
@@ -358,6 +481,10 @@ scroll down.
 
     @on(RowsTable.RowHighlighted, "#db-rows")
     def _near_end(self, event: RowsTable.RowHighlighted) -> None:
+        if self.loading_all:
+            if event.cursor_row != self._all_from_row:
+                self.stop_loading_all()  # the user moved the cursor: they took over
+            return
         if (
             self.has_more
             and not self.loading_more
@@ -365,20 +492,71 @@ scroll down.
         ):
             self.load_more()
 
+    def on_key(self, event: events.Key) -> None:
+        # Seen before the bindings run (the key goes on to move or scroll as usual).
+        if event.key in CURSOR_KEYS:
+            self.stop_loading_all()
+
     @on(RowsTable.RowSelected, "#db-rows")
     def _open_row(self, event: RowsTable.RowSelected) -> None:
         self.app.open_page(event.row_key)
 
+    # ---- sorting from the header -----------------------------------------------------
+
+    @on(RowsTable.HeaderSelected, "#db-rows")
+    def _sort_by_column(self, event: RowsTable.HeaderSelected) -> None:
+        prop = next((p for p in self.schema if p.id == event.column_key), None)
+        if prop is None or not self._ready:
+            return
+        self.sorts = cycle_sort(self.sorts, prop.name)
+        self._refresh_summary()
+        self._refresh_count()
+        self.run_query()
+
+    @on(RowsTable.ColumnHighlighted, "#db-rows")
+    def _column_highlighted(self) -> None:
+        self._refresh_count()
+
+    def action_column(self, step: int) -> None:
+        """< and >: highlight the next column label (from the title when none is)."""
+        table = self.table
+        table.focus()
+        column = table.column_cursor
+        table.move_column_cursor(0 if column is None else column + step)
+
     # ---- actions ---------------------------------------------------------------------
 
     def action_back(self) -> None:
-        self.dismiss()
+        """Esc: out of the header, else stop G's loading, else back to the previous screen."""
+        if self.table.column_cursor is not None:
+            self.table.move_column_cursor(None)
+        elif not self.stop_loading_all():
+            self.dismiss()
 
     def action_cursor_down(self) -> None:
+        self.stop_loading_all()
         self.table.action_cursor_down()
 
     def action_cursor_up(self) -> None:
+        self.stop_loading_all()
         self.table.action_cursor_up()
+
+    def action_cursor_first(self) -> None:
+        self.stop_loading_all()
+        self.table.focus()
+        self.table.action_scroll_top()
+
+    def action_cursor_last(self) -> None:
+        """G: the last row; rows not loaded yet are loaded first (every page left)."""
+        if self.loading_all:
+            return
+        table = self.table
+        table.focus()
+        if self.has_more and self.next_cursor is not None:
+            table.move_column_cursor(None)
+            self.load_all()
+        else:
+            table.action_scroll_bottom()
 
     def action_filter(self) -> None:
         if not self._ready:

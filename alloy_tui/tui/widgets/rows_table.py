@@ -4,7 +4,11 @@ lines on screen, so moving the cursor or appending rows costs the same at 50,000
 
 It looks like a DataTable with a row cursor (the same `datatable--*` component classes) and keeps
 its keys: arrows, j/k through the screens, PageUp/PageDown, Ctrl+Home/End, Enter, mouse clicks and
-the wheel."""
+the wheel. As DataTable's, `fixed_columns` pins the first columns while the others scroll sideways.
+
+The header can be "entered": `move_column_cursor` (or a click on a label) highlights one column;
+then Left/Right move between columns, Enter posts HeaderSelected for it (a click posts it at
+once), and Up/Down go back to the rows."""
 
 from __future__ import annotations
 
@@ -94,8 +98,10 @@ class RowsTable(ScrollView, can_focus=True):
         "datatable--header-hover",
         "datatable--odd-row",
         "datatable--even-row",
+        "rows-table--header-cursor",
     }
-    """The names DataTable uses, so a table looks the same whichever widget draws it."""
+    """The names DataTable uses, so a table looks the same whichever widget draws it; and the
+    highlighted header cell, which DataTable has not."""
 
     # DataTable's own look, for a row cursor and no fixed rows or columns.
     DEFAULT_CSS = """
@@ -142,6 +148,11 @@ class RowsTable(ScrollView, can_focus=True):
         & > .datatable--hover {
             background: $block-hover-background;
         }
+        & > .rows-table--header-cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: bold;
+        }
     }
     """
 
@@ -171,12 +182,41 @@ class RowsTable(ScrollView, can_focus=True):
         def control(self) -> RowsTable:
             return self.table
 
+    class HeaderSelected(Message):
+        """A click on a column's label, or Enter while the header's column cursor is on it."""
+
+        def __init__(self, table: RowsTable, column_index: int, column_key: str) -> None:
+            super().__init__()
+            self.table = table
+            self.column_index = column_index
+            self.column_key = column_key
+
+        @property
+        def control(self) -> RowsTable:
+            return self.table
+
+    class ColumnHighlighted(Message):
+        """The header's column cursor moved to a column, or left the header (None)."""
+
+        def __init__(
+            self, table: RowsTable, column_index: int | None, column_key: str | None
+        ) -> None:
+            super().__init__()
+            self.table = table
+            self.column_index = column_index
+            self.column_key = column_key
+
+        @property
+        def control(self) -> RowsTable:
+            return self.table
+
     def __init__(
         self,
         *,
         zebra_stripes: bool = False,
         show_header: bool = True,
         cell_padding: int = 1,
+        fixed_columns: int = 0,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -186,6 +226,8 @@ class RowsTable(ScrollView, can_focus=True):
         self.zebra_stripes = zebra_stripes
         self.show_header = show_header
         self.cell_padding = max(0, cell_padding)
+        self._fixed_columns = max(0, fixed_columns)
+        self._column_cursor: int | None = None
         self._columns: list[Column] = []
         self._column_index: dict[str, int] = {}
         self._keys: list[str] = []
@@ -218,6 +260,23 @@ class RowsTable(ScrollView, can_focus=True):
     def row_keys(self) -> tuple[str, ...]:
         """Every row's key, in order (a copy)."""
         return tuple(self._keys)
+
+    @property
+    def fixed_columns(self) -> int:
+        """How many columns on the left stay put while the others scroll sideways."""
+        return self._fixed_columns
+
+    @fixed_columns.setter
+    def fixed_columns(self, count: int) -> None:
+        count = max(0, count)
+        if count != self._fixed_columns:
+            self._fixed_columns = count
+            self.refresh()
+
+    @property
+    def column_cursor(self) -> int | None:
+        """The highlighted header column, or None when the cursor is on the rows."""
+        return self._column_cursor
 
     @property
     def columns(self) -> dict[str, Column]:
@@ -276,6 +335,20 @@ class RowsTable(ScrollView, can_focus=True):
         self._columns.append(column)
         self._layout_changed()
         return key
+
+    def set_column_label(self, column_key: str, label: str | Text) -> None:
+        """Show another label on a column (a str as it is, never as markup)."""
+        column = self._columns[self._column_position(column_key)]
+        text = Text(label) if isinstance(label, str) else label
+        old_width, width = _cell_width(column.label), _cell_width(text)
+        column.label = text
+        if column.width is None and width > column.content_width:
+            column.content_width = width
+            self._layout_changed()
+        elif column.width is None and old_width == column.content_width and width < old_width:
+            self._measure(column)  # the label was the widest: the column may narrow
+        else:
+            self._refresh_row(-1)
 
     def set_column_width(self, column_key: str, width: int | None) -> None:
         """Give a column a fixed width (None: fit its widest cell)."""
@@ -362,6 +435,7 @@ class RowsTable(ScrollView, can_focus=True):
         if columns:
             self._columns.clear()
             self._column_index.clear()
+            self._column_cursor = None
         else:
             for column in self._columns:
                 column.content_width = _cell_width(column.label)
@@ -409,34 +483,102 @@ class RowsTable(ScrollView, can_focus=True):
         region = Region(int(self.scroll_x), self._cursor_row + header, width, 1)
         self.scroll_to_region(region, animate=animate, spacing=Spacing(header, 0, 0, 0), force=True)
 
+    # ---- the header's column cursor --------------------------------------------------------
+
+    def move_column_cursor(self, column: int | None) -> None:
+        """Highlight a column's label (clamped to the columns there are) and scroll it into
+        view; None leaves the header. Posts ColumnHighlighted when it changes."""
+        if column is not None:
+            column = max(0, min(column, len(self._columns) - 1)) if self._columns else None
+        if column == self._column_cursor:
+            return
+        self._column_cursor = column
+        self._refresh_row(-1)
+        if column is not None:
+            self._scroll_column_into_view(column)
+        key = None if column is None else self._columns[column].key
+        self.post_message(self.ColumnHighlighted(self, column, key))
+
+    def _column_span(self, position: int) -> tuple[int, int]:
+        """Where a column starts in the table and how wide it is, padding included."""
+        pad = 2 * self.cell_padding
+        start = sum(column.inner_width + pad for column in self._columns[:position])
+        return start, self._columns[position].inner_width + pad
+
+    @property
+    def _fixed_width(self) -> int:
+        pad = 2 * self.cell_padding
+        return sum(column.inner_width + pad for column in self._columns[: self._fixed_columns])
+
+    def _scroll_column_into_view(self, position: int) -> None:
+        if position < self._fixed_columns:
+            return  # pinned: always in view
+        start, width = self._column_span(position)
+        fixed = self._fixed_width
+        view = self.scrollable_content_region.width
+        left = int(self.scroll_x)
+        if start < left + fixed or width > view - fixed:
+            target = start - fixed
+        elif start + width > left + view:
+            target = start + width - view
+        else:
+            return
+        self.scroll_to(x=max(0, target), animate=False, force=True, immediate=True)
+
+    def _leave_header(self) -> None:
+        if self._column_cursor is not None:
+            self.move_column_cursor(None)
+
     # ---- actions -------------------------------------------------------------------------
 
     def action_cursor_up(self) -> None:
         self._set_hover(False)
+        if self._column_cursor is not None:
+            self._leave_header()  # up from the header: nowhere to go but stay on the rows
+            return
         self._set_cursor(self._cursor_row - 1)
 
     def action_cursor_down(self) -> None:
         self._set_hover(False)
+        if self._column_cursor is not None:
+            self._leave_header()  # down from the header: back to the row the cursor is on
+            return
         self._set_cursor(self._cursor_row + 1)
+
+    def action_scroll_left(self) -> None:
+        if self._column_cursor is not None:
+            self.move_column_cursor(max(0, self._column_cursor - 1))
+        else:
+            super().action_scroll_left()
+
+    def action_scroll_right(self) -> None:
+        if self._column_cursor is not None:
+            self.move_column_cursor(self._column_cursor + 1)
+        else:
+            super().action_scroll_right()
 
     def action_page_down(self) -> None:
         self._set_hover(False)
+        self._leave_header()
         height = self._page_height
         self.scroll_relative(y=height, animate=False, force=True)
         self.move_cursor(row=self._cursor_row + height, scroll=False)
 
     def action_page_up(self) -> None:
         self._set_hover(False)
+        self._leave_header()
         height = self._page_height
         self.scroll_relative(y=-height, animate=False, force=True)
         self.move_cursor(row=self._cursor_row - height, scroll=False)
 
     def action_scroll_top(self) -> None:
         self._set_hover(False)
+        self._leave_header()
         self._set_cursor(0)
 
     def action_scroll_bottom(self) -> None:
         self._set_hover(False)
+        self._leave_header()
         self._set_cursor(len(self._keys) - 1)
 
     def action_scroll_home(self) -> None:
@@ -449,7 +591,10 @@ class RowsTable(ScrollView, can_focus=True):
 
     def action_select_cursor(self) -> None:
         self._set_hover(False)
-        if self._keys:
+        column = self._column_cursor
+        if column is not None:
+            self.post_message(self.HeaderSelected(self, column, self._columns[column].key))
+        elif self._keys:
             row = self._cursor_row
             self.post_message(self.RowSelected(self, row, self._keys[row]))
 
@@ -470,12 +615,33 @@ class RowsTable(ScrollView, can_focus=True):
         row = offset.y - header + int(self.scroll_y)
         return row if row < len(self._keys) else None
 
+    def _column_at(self, event: events.MouseEvent) -> int | None:
+        """The column under the mouse (pinned columns do not scroll), None right of the last."""
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return None
+        x = offset.x if offset.x < self._fixed_width else offset.x + int(self.scroll_x)
+        pad = 2 * self.cell_padding
+        for position, column in enumerate(self._columns):
+            x -= column.inner_width + pad
+            if x < 0:
+                return position
+        return None
+
     async def _on_click(self, event: events.Click) -> None:
         self._set_hover(True)
         row = self._row_at(event)
-        if row is None or row < 0:
+        if row == -1:
+            column = self._column_at(event)
+            if column is not None:
+                event.stop()
+                self.move_column_cursor(column)
+                self.post_message(self.HeaderSelected(self, column, self._columns[column].key))
+            return
+        if row is None:
             return
         event.stop()
+        self._leave_header()
         if row == self._cursor_row:
             self.action_select_cursor()
             self._set_hover(True)
@@ -553,7 +719,7 @@ class RowsTable(ScrollView, can_focus=True):
     def _table_styles(self) -> dict[str, Style]:
         if self._style_cache is None:
             self._style_cache = {
-                name.removeprefix("datatable--"): self.get_component_rich_style(name)
+                name.partition("--")[2]: self.get_component_rich_style(name)
                 for name in self.COMPONENT_CLASSES
             }
             # Zebra and header rows are drawn in their component style alone, as DataTable does.
@@ -593,46 +759,79 @@ class RowsTable(ScrollView, can_focus=True):
                 component += styles["header-hover"]
         if row >= 0 and row == self._cursor_row:
             component += styles["cursor"]
-        pre = row_style + component
+        line = _Line(self, row, cells, row_style + component, component)
+        # The pinned columns first, unscrolled; the others scroll in the width that is left.
+        fixed = min(self._fixed_width, width)
+        pinned = line.draw(0, self._fixed_columns, 0, fixed)
+        if fixed < width:
+            left = fixed + scroll_x
+            rest = line.draw(self._fixed_columns, len(self._columns), left, left + width - fixed)
+            strip = Strip.join([pinned, rest])
+        else:
+            strip = pinned
+        return strip.adjust_cell_length(width, base_style).simplify()
+
+
+class _Line:
+    """Draws one line of a table (a row, or the header when `row` is -1), a range of columns
+    at a time."""
+
+    def __init__(
+        self, table: RowsTable, row: int, cells: Sequence[Cell], pre: Style, component: Style
+    ) -> None:
+        self.table = table
+        self.row = row
+        self.cells = cells
+        self.pre = pre
+        # The cursor's colour wins over a cell's own; a cell's background wins over the cursor's.
+        self.post = Style.from_color(color=component.color)
+        self.header_cursor = table._table_styles()["header-cursor"] if row < 0 else None
+
+    def draw(self, first: int, last: int, left: int, right: int) -> Strip:
+        """Columns `first` to `last` (excluded) cut to the cells `left` to `right` of the table;
+        the table's last column is followed by blank cells up to `right`."""
+        table = self.table
+        columns = table._columns
+        console = table.app.console
+        pad = table.cell_padding
+        padding = " " * pad
+        row, cells, pre = self.row, self.cells, self.pre
         # One meta per cell, as DataTable has: each cell stays a run of its own when exported.
         meta = Style.from_meta
-        # The cursor's colour wins over a cell's own; a cell's background wins over the cursor's.
-        post = Style.from_color(color=component.color)
-        console = self.app.console
-        pad = self.cell_padding
-        padding = " " * pad
         segments: list[Segment] = []
-        # Only the columns in view are drawn: a wide table scrolled sideways draws a screenful.
-        x = 0
+        x = sum(column.inner_width + 2 * pad for column in columns[:first])
         start: int | None = None
-        for position, column in enumerate(self._columns):
+        # Only the columns in view are drawn: a wide table scrolled sideways draws a screenful.
+        for position in range(first, min(last, len(columns))):
+            column = columns[position]
             inner = column.inner_width
-            right = x + inner + 2 * pad
-            if right <= scroll_x:
-                x = right
+            edge = x + inner + 2 * pad
+            if edge <= left:
+                x = edge
                 continue
-            if x >= scroll_x + width:
+            if x >= right:
                 break
             if start is None:
                 start = x
-            x = right
+            x = edge
             cell = cells[position] if position < len(cells) else ""
             if isinstance(cell, str) and cell.isprintable() and cell_len(cell) <= inner:
                 content, used = [Segment(cell)], cell_len(cell)  # most cells: nothing to cut
             else:
                 text = _fitted(console, cell, inner, _overflow(cell, column))
                 content, used = _segments(console, text), text.cell_len
-            line = [Segment(padding), *content, Segment(" " * (inner - used) + padding)]
-            cell_style = pre + meta({"row": row, "column": position})
-            segments.extend(Segment.apply_style(line, cell_style, post))
+            parts = [Segment(padding), *content, Segment(" " * (inner - used) + padding)]
+            cell_style = pre
+            if self.header_cursor is not None and position == table._column_cursor:
+                cell_style = pre + self.header_cursor
+            cell_style += meta({"row": row, "column": position})
+            segments.extend(Segment.apply_style(parts, cell_style, self.post))
         if start is None:
-            start = x
-        remaining = width - self._table_width
-        if remaining > 0:
+            start = min(x, left)
+        if last >= len(columns) and x < right:
             rest = meta({"row": row, "column": 0, "out_of_bounds": True})
-            segments.append(Segment(" " * remaining, pre + rest))
-        strip = Strip(segments).crop(scroll_x - start, scroll_x - start + width)
-        return strip.adjust_cell_length(width, base_style).simplify()
+            segments.append(Segment(" " * (right - x), pre + rest))
+        return Strip(segments).crop(left - start, right - start)
 
 
 def _fitted(console: Console, cell: Cell, width: int, overflow: Overflow) -> Text:
