@@ -8,17 +8,16 @@ the wheel. As DataTable's, `fixed_columns` pins the first columns while the othe
 
 The header can be "entered": `move_column_cursor` (or a click on a label) highlights one column;
 then Left/Right move between columns, Enter posts HeaderSelected for it (a click posts it at
-once), and Up/Down go back to the rows."""
+once), and Up/Down go back to the rows.
+
+Cells, columns and the drawing of one line (a range of columns cut to a range of cells) are in
+`table_cells`."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import ClassVar
 
-from rich.cells import cell_len
-from rich.console import Console
-from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -28,9 +27,9 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-Cell = str | Text
-"""A cell: a str is shown as it is (never parsed as markup); a Text keeps its own styles."""
-Overflow = Literal["crop", "ellipsis"]
+from alloy_tui.tui.widgets.table_cells import Cell, Column, Overflow, TableLine, cell_width
+
+__all__ = ["Cell", "Column", "DuplicateKey", "Overflow", "RowDoesNotExist", "RowsTable"]
 
 
 class RowDoesNotExist(LookupError):
@@ -39,37 +38,6 @@ class RowDoesNotExist(LookupError):
 
 class DuplicateKey(ValueError):
     """A row or a column with this key is in the table already."""
-
-
-@dataclass
-class Column:
-    """One column: its label, a fixed width (None: as wide as its widest cell) and how a cell
-    too long for it ends."""
-
-    key: str
-    label: Text
-    width: int | None = None
-    overflow: Overflow = "crop"
-    content_width: int = 0
-    """The widest cell or label seen (what a column without a fixed width takes)."""
-
-    @property
-    def inner_width(self) -> int:
-        return self.content_width if self.width is None else self.width
-
-
-def _first_line(cell: Cell) -> Text:
-    """The Text a cell shows: rows are one line high, so only the first line counts."""
-    text = cell if isinstance(cell, Text) else Text(cell)
-    if "\n" in text.plain:
-        text = text.split("\n", allow_blank=True)[0]
-    return text
-
-
-def _cell_width(cell: Cell) -> int:
-    if isinstance(cell, str):
-        return cell_len(cell.partition("\n")[0])
-    return _first_line(cell).cell_len
 
 
 class RowsTable(ScrollView, can_focus=True):
@@ -327,10 +295,10 @@ class RowsTable(ScrollView, can_focus=True):
         if key in self._column_index:
             raise DuplicateKey(f"The column key {key!r} is taken.")
         text = Text(label) if isinstance(label, str) else label
-        column = Column(key, text, width, overflow, content_width=_cell_width(text))
+        column = Column(key, text, width, overflow, content_width=cell_width(text))
         for cells in self._rows:
             if len(cells) > len(self._columns):
-                column.content_width = max(column.content_width, _cell_width(cells[-1]))
+                column.content_width = max(column.content_width, cell_width(cells[-1]))
         self._column_index[key] = len(self._columns)
         self._columns.append(column)
         self._layout_changed()
@@ -340,7 +308,7 @@ class RowsTable(ScrollView, can_focus=True):
         """Show another label on a column (a str as it is, never as markup)."""
         column = self._columns[self._column_position(column_key)]
         text = Text(label) if isinstance(label, str) else label
-        old_width, width = _cell_width(column.label), _cell_width(text)
+        old_width, width = cell_width(column.label), cell_width(text)
         column.label = text
         if column.width is None and width > column.content_width:
             column.content_width = width
@@ -380,7 +348,7 @@ class RowsTable(ScrollView, can_focus=True):
                     )
                 for column, cell in zip(columns, cells, strict=False):
                     if column.width is None:
-                        width = _cell_width(cell)
+                        width = cell_width(cell)
                         if width > column.content_width:
                             column.content_width = width
                             widened = True
@@ -404,7 +372,7 @@ class RowsTable(ScrollView, can_focus=True):
         self._rows[row] = tuple(cells)
         column = self._columns[position]
         if column.width is None:
-            width, old_width = _cell_width(value), _cell_width(old)
+            width, old_width = cell_width(value), cell_width(old)
             if width > column.content_width:
                 column.content_width = width
                 self._layout_changed()
@@ -438,7 +406,7 @@ class RowsTable(ScrollView, can_focus=True):
             self._column_cursor = None
         else:
             for column in self._columns:
-                column.content_width = _cell_width(column.label)
+                column.content_width = cell_width(column.label)
         self._cursor_row = 0
         self._hover_row = 0
         self._update_virtual_size()
@@ -688,9 +656,9 @@ class RowsTable(ScrollView, can_focus=True):
     def _measure(self, column: Column) -> None:
         """Fit a column to its widest cell again (only when its widest cell shrank)."""
         position = self._column_index[column.key]
-        widths = (_cell_width(cells[position]) for cells in self._rows if len(cells) > position)
+        widths = (cell_width(cells[position]) for cells in self._rows if len(cells) > position)
         column.content_width = max(widths, default=0)
-        column.content_width = max(column.content_width, _cell_width(column.label))
+        column.content_width = max(column.content_width, cell_width(column.label))
         self._layout_changed()
 
     def _rows_added(self, start: int, widened: bool) -> None:
@@ -759,7 +727,18 @@ class RowsTable(ScrollView, can_focus=True):
                 component += styles["header-hover"]
         if row >= 0 and row == self._cursor_row:
             component += styles["cursor"]
-        line = _Line(self, row, cells, row_style + component, component)
+        line = TableLine(
+            self.app.console,
+            self._columns,
+            cells,
+            row,
+            self.cell_padding,
+            pre=row_style + component,
+            # The cursor's colour wins over a cell's own; a cell's background over the cursor's.
+            post=Style.from_color(color=component.color),
+            highlighted=self._column_cursor if row < 0 else None,
+            highlight=styles["header-cursor"],
+        )
         # The pinned columns first, unscrolled; the others scroll in the width that is left.
         fixed = min(self._fixed_width, width)
         pinned = line.draw(0, self._fixed_columns, 0, fixed)
@@ -770,89 +749,3 @@ class RowsTable(ScrollView, can_focus=True):
         else:
             strip = pinned
         return strip.adjust_cell_length(width, base_style).simplify()
-
-
-class _Line:
-    """Draws one line of a table (a row, or the header when `row` is -1), a range of columns
-    at a time."""
-
-    def __init__(
-        self, table: RowsTable, row: int, cells: Sequence[Cell], pre: Style, component: Style
-    ) -> None:
-        self.table = table
-        self.row = row
-        self.cells = cells
-        self.pre = pre
-        # The cursor's colour wins over a cell's own; a cell's background wins over the cursor's.
-        self.post = Style.from_color(color=component.color)
-        self.header_cursor = table._table_styles()["header-cursor"] if row < 0 else None
-
-    def draw(self, first: int, last: int, left: int, right: int) -> Strip:
-        """Columns `first` to `last` (excluded) cut to the cells `left` to `right` of the table;
-        the table's last column is followed by blank cells up to `right`."""
-        table = self.table
-        columns = table._columns
-        console = table.app.console
-        pad = table.cell_padding
-        padding = " " * pad
-        row, cells, pre = self.row, self.cells, self.pre
-        # One meta per cell, as DataTable has: each cell stays a run of its own when exported.
-        meta = Style.from_meta
-        segments: list[Segment] = []
-        x = sum(column.inner_width + 2 * pad for column in columns[:first])
-        start: int | None = None
-        # Only the columns in view are drawn: a wide table scrolled sideways draws a screenful.
-        for position in range(first, min(last, len(columns))):
-            column = columns[position]
-            inner = column.inner_width
-            edge = x + inner + 2 * pad
-            if edge <= left:
-                x = edge
-                continue
-            if x >= right:
-                break
-            if start is None:
-                start = x
-            x = edge
-            cell = cells[position] if position < len(cells) else ""
-            if isinstance(cell, str) and cell.isprintable() and cell_len(cell) <= inner:
-                content, used = [Segment(cell)], cell_len(cell)  # most cells: nothing to cut
-            else:
-                text = _fitted(console, cell, inner, _overflow(cell, column))
-                content, used = _segments(console, text), text.cell_len
-            parts = [Segment(padding), *content, Segment(" " * (inner - used) + padding)]
-            cell_style = pre
-            if self.header_cursor is not None and position == table._column_cursor:
-                cell_style = pre + self.header_cursor
-            cell_style += meta({"row": row, "column": position})
-            segments.extend(Segment.apply_style(parts, cell_style, self.post))
-        if start is None:
-            start = min(x, left)
-        if last >= len(columns) and x < right:
-            rest = meta({"row": row, "column": 0, "out_of_bounds": True})
-            segments.append(Segment(" " * (right - x), pre + rest))
-        return Strip(segments).crop(left - start, right - start)
-
-
-def _fitted(console: Console, cell: Cell, width: int, overflow: Overflow) -> Text:
-    """The cell's first line cut to `width` cells, as Rich cuts a line that does not wrap."""
-    if width <= 0:
-        return Text()
-    lines = _first_line(cell).wrap(console, width, overflow=overflow, no_wrap=True)
-    text = lines[0] if lines else Text()
-    if text.cell_len > width:
-        text.truncate(width)
-    return text
-
-
-def _segments(console: Console, text: Text) -> list[Segment]:
-    """The text's segments with its own style too (Text.render applies it through spans only)."""
-    if text.style and not text.spans:
-        return [Segment(text.plain, console.get_style(text.style))]
-    return list(text.render(console, end=""))
-
-
-def _overflow(cell: Cell, column: Column) -> Overflow:
-    if isinstance(cell, Text) and cell.overflow in ("crop", "ellipsis"):
-        return "ellipsis" if cell.overflow == "ellipsis" else "crop"
-    return column.overflow
