@@ -261,7 +261,13 @@ def start_sandbox(settings: Settings) -> tuple[SandboxServer, Settings]:
 
 def _no_command(parser: argparse.ArgumentParser, settings: Settings, *, sandbox: bool) -> int:
     """`alloy-tui` alone: the terminal UI, against the configured Alloy or a private sandbox."""
-    from alloy_tui.tui.app import run_tui
+    from alloy_tui.startup import paused_gc
+
+    with paused_gc():  # what the first paint needs: Textual, the screens, HTTP (startup.py)
+        from alloy_tui.alloy.client import preload_http
+        from alloy_tui.tui.app import run_tui
+
+        preload_http()
 
     if sandbox:
         server, settings = start_sandbox(settings)

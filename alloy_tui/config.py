@@ -9,8 +9,6 @@ import io
 import os
 import re
 import stat
-import tempfile
-import tomllib
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +16,6 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 import platformdirs
-from dotenv import dotenv_values
 
 from alloy_tui.alloy.notion_api import NOTION_VERSION, NOTION_VERSIONS
 from alloy_tui.alloy.secret import Secret
@@ -317,6 +314,8 @@ def read_config_file(path: Path) -> dict[str, Any]:
     text = _config_text(path)
     if not text:
         return {}
+    import tomllib  # only a config file that exists is parsed (start-up stays lighter)
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -477,6 +476,8 @@ def _read_dotenv(path: Path, *, explicit: bool = False) -> Mapping[str, str | No
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"The env file {path} is not UTF-8 text.", "Fix the file.") from exc
+    from dotenv import dotenv_values  # only when a .env file is there to read
+
     try:
         return dotenv_values(stream=io.StringIO(text))
     except (RecursionError, MemoryError, ValueError) as exc:
@@ -488,6 +489,8 @@ def _read_dotenv(path: Path, *, explicit: bool = False) -> Mapping[str, str | No
 def atomic_write_text(path: Path, text: str, mode: int = 0o600) -> None:
     """Replace `path` with `text` atomically: a temp file in the same folder, created with
     `mode` before anything is written, fsynced, then os.replace'd over the target."""
+    import tempfile  # writing is rare; start-up does not pay for it
+
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
