@@ -3,7 +3,9 @@
 Each side is a fresh process, timed from spawning it to the `ready` line it prints: the app's
 child loads the settings, builds the app as the CLI does and prints once the connections table
 shows the sandbox's connection; the baseline's child imports `textual.app`. They take turns
-(11 runs each, 5 with --quick), medians compared. Goal: at most 2x."""
+(11 runs each, 5 with --quick), medians compared. Goal: at most 2x. Each child also prints the
+CPU time it used until `ready`; that ratio is reported, not judged (a loaded machine stretches
+wall-clock time, and the app's side, which waits on the sandbox and on frames, the more)."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ BASELINE = "import textual.app"
 # transport imported with the collector paused, alloy_tui/startup.py) and reports once the
 # table shows a connection.
 APP_CHILD = """
-import asyncio, sys
+import asyncio, sys, time
 from alloy_tui.config import load_settings
 from alloy_tui.startup import paused_gc
 
@@ -45,20 +47,21 @@ async def main() -> None:
                 break
             await pilot.pause(0.001)
         await pilot.pause()  # the frame that shows the rows
-        print("ready", flush=True)
+        print("ready", time.process_time() * 1000, flush=True)
 
 asyncio.run(main())
 """
 
 
-BASELINE_CHILD = "import textual.app\nprint('ready', flush=True)"
+BASELINE_CHILD = "import time, textual.app\nprint('ready', time.process_time() * 1000, flush=True)"
 
 GOAL = 2.0
 
 
-def _time_to_ready(args: list[str], env: dict[str, str]) -> float:
+def _time_to_ready(args: list[str], env: dict[str, str]) -> tuple[float, float]:
     """Milliseconds from spawning the process to its `ready` line (the process then exits on
-    its own, untimed: launch is what the user waits for, not the teardown after)."""
+    its own, untimed: launch is what the user waits for, not the teardown after), and the CPU
+    time the process had used by then (what it cost, whatever else the machine was doing)."""
     started = time.perf_counter()
     with subprocess.Popen(
         args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
@@ -67,9 +70,10 @@ def _time_to_ready(args: list[str], env: dict[str, str]) -> float:
         line = child.stdout.readline()
         elapsed = time.perf_counter() - started
         _, err = child.communicate(timeout=120)
-    if line.strip() != "ready" or child.returncode != 0:
+    word, _, cpu = line.strip().partition(" ")
+    if word != "ready" or child.returncode != 0:
         raise RuntimeError(f"{args[:3]} failed ({child.returncode}): {err[-2000:]}")
-    return elapsed * 1000
+    return elapsed * 1000, float(cpu)
 
 
 def main() -> int:
@@ -111,8 +115,8 @@ def main() -> int:
             # Warm the OS file cache and the .pyc files first.
             _time_to_ready(base_args, env)
             _time_to_ready(app_args, env)
-            baseline: list[float] = []
-            app: list[float] = []
+            baseline: list[tuple[float, float]] = []
+            app: list[tuple[float, float]] = []
             for n in range(runs):  # alternate (and which goes first) to spread noise over both
                 for side in ("base", "app") if n % 2 == 0 else ("app", "base"):
                     if side == "base":
@@ -121,18 +125,30 @@ def main() -> int:
                         app.append(_time_to_ready(app_args, env))
         finally:
             server.stop()
-    base_ms, app_ms = statistics.median(baseline), statistics.median(app)
+    base_ms, app_ms = (statistics.median(wall for wall, _ in side) for side in (baseline, app))
+    base_cpu, app_cpu = (statistics.median(cpu for _, cpu in side) for side in (baseline, app))
     print(f"baseline, a fresh `python -c '{BASELINE}'`: median {base_ms:.0f} ms of {runs}")
     print(f"launch -> connections listed (sandbox):     median {app_ms:.0f} ms of {runs}")
-    ratio = Ratio(
-        "launch -> connections listed",
-        f"a fresh process, settings to the first paint of the sandbox's connections (median of "
-        f"{runs}: {app_ms:.0f} ms)",
-        f"a fresh process importing textual.app ({base_ms:.0f} ms)",
-        app_ms / base_ms,
-        GOAL,
-    )
-    return exit_code([emit(ratio)])
+    print(f"CPU time to ready: baseline {base_cpu:.0f} ms, launch {app_cpu:.0f} ms (medians)")
+    ratios = [
+        Ratio(
+            "launch -> connections listed",
+            f"a fresh process, settings to the first paint of the sandbox's connections (median "
+            f"of {runs}: {app_ms:.0f} ms)",
+            f"a fresh process importing textual.app ({base_ms:.0f} ms)",
+            app_ms / base_ms,
+            GOAL,
+        ),
+        # Reported, not judged: the same launches' CPU time, which the machine's load does not
+        # stretch (the wall-clock ratio above is the goal's).
+        Ratio(
+            "launch -> connections listed, CPU time",
+            f"the same launches' CPU time to `ready` (median {app_cpu:.0f} ms)",
+            f"the baseline's CPU time to `ready` ({base_cpu:.0f} ms)",
+            app_cpu / base_cpu,
+        ),
+    ]
+    return exit_code([emit(ratio) for ratio in ratios])
 
 
 if __name__ == "__main__":
