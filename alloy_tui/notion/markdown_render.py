@@ -23,6 +23,7 @@ from alloy_tui.notion.markdown_canonical import (
     _annotations,
     _body,
     _children,
+    _mention_target,
     blocks_for_rendering,
     canonical_item,
 )
@@ -41,7 +42,8 @@ _STYLE_MARKS: Final = ("bold", "italic", "strikethrough")
 
 # Reserved starts of a paragraph: written as character references when they are text.
 _RESERVED_STARTS: Final = ("⟦", "📄", "🗃")
-_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]~<>|$])")
+_ESCAPES: Final = tuple((ch, "\\" + ch) for ch in "\\`*_[]~<>|$")
+"""The characters that would start inline syntax, each with its escape (the backslash first)."""
 _NEEDS_ESCAPE = re.compile(r"[\\`*_\[\]~<>|$&{]")
 """Text without these (nor whitespace at a line's edge) is written as it is."""
 _AMP_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
@@ -69,11 +71,16 @@ def _backslashed(found: re.Match[str]) -> str:
 
 def escape(text: str) -> str:
     """Escape the characters that would start Markdown inline syntax."""
-    return _INLINE_SPECIAL.sub(_backslashed, text)
+    # One str.replace per character present (the backslash first, so the backslashes added
+    # are not escaped again): the same text as a regex substitution, without a call per match.
+    for special, escaped in _ESCAPES:
+        if special in text:
+            text = text.replace(special, escaped)
+    return text
 
 
 def _escape_text(text: str) -> str:
-    out = _INLINE_SPECIAL.sub(_backslashed, text) if _INLINE_SPECIAL.search(text) else text
+    out = escape(text)
     if "&" in out:
         out = _AMP_ENTITY.sub(r"\\&", out)
     if "{" in out:
@@ -126,7 +133,7 @@ def _encode_line(line: str, lead: bool = True, trail: bool = True) -> str:
 def _code_span(text: str) -> str | None:
     if "\n" in text:
         return None
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    longest = max(map(len, _BACKTICKS.findall(text)), default=0) if "`" in text else 0
     fence = "`" * (longest + 1)
     pad = ""
     edge_tick = text.startswith("`") or text.endswith("`")
@@ -135,6 +142,7 @@ def _code_span(text: str) -> str | None:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
+_BACKTICKS = re.compile("`+")
 _URL_BRACKETED = re.compile(r"[\s\x00-\x1f]")
 """A URL with whitespace (str.isspace) or a control character goes in angle brackets."""
 _URL_SPECIAL = re.compile(r"([\\()<>&])")
@@ -166,8 +174,8 @@ class _Style:
     that replace them where they would not parse back, and the tags for underline and colour
     around them. One per distinct annotations (cached): most text shares a handful."""
 
-    __slots__ = ("closers", "code", "html_close", "html_open", "notes", "openers", "outer_close",
-                 "outer_open", "runs")  # fmt: skip
+    __slots__ = ("close", "closers", "code", "html_close", "html_open", "notes", "open", "openers",
+                 "outer_close", "outer_open", "prose", "runs")  # fmt: skip
 
     def __init__(self, notes: Mapping[str, Any]) -> None:
         self.notes = tuple(notes.values())
@@ -191,7 +199,13 @@ class _Style:
             outer_open = f'<span data-color="{notes["color"]}">' + outer_open
             outer_close = outer_close + "</span>"
         self.outer_open, self.outer_close = outer_open, outer_close
+        self.open = outer_open + self.openers  # all that goes before text with no link
+        self.close = self.closers + outer_close
+        self.prose = not self.code
 
+
+_SPLIT_AT: Final = MAX_TEXT_UTF16 // 2
+"""Text up to this long is never split (at most 2 UTF-16 units a character)."""
 
 _NOTE_STYLES: dict[tuple[Any, ...], _Style] = {}
 """Annotations as given (their values, by _NOTE_KEY) -> the _Style of their canonical form."""
@@ -222,20 +236,46 @@ def _note_style(raw: Any) -> _Style:
     return style
 
 
+_PLAIN: Final = _note_style(DEFAULT_ANNOTATIONS)
+
+
 def _core(item: Mapping[str, Any]) -> str:
-    """An equation or a mention as Markdown, without emphasis markers or tags around it."""
+    """An equation or a mention (canonical) as Markdown, without emphasis markers or tags."""
     if item["type"] == "equation":
         return "$" + str(item["equation"]["expression"]) + "$"
-    # A mention: the whole link is the core, so markers sit outside it like around any text.
-    mention = item["mention"]
+    return _mention(item["plain_text"], item["mention"])
+
+
+def _mention(shown: str, mention: Mapping[str, Any]) -> str:
+    """A mention (its target in the canonical form): the whole link is the core, so markers
+    sit outside it like around any text."""
     kind = mention["type"]
     if kind == "date":
         date = mention["date"]
         target = f"date/{date['start']}" + (f"/{date['end']}" if date.get("end") else "")
     else:
         target = f"{kind}/{compact_id(mention[kind]['id'])}"
-    shown = _escape_text(item["plain_text"]).replace("\n", "&#10;")
+    shown = _escape_text(shown).replace("\n", "&#10;")
     return f"[{shown}]({_link_destination(MENTION_SCHEME + target)})"
+
+
+def _given_core(raw: Any) -> str | None:
+    """_core(canonical_item(raw)) for a mention or an equation in the response form, without
+    building the canonical item; None for anything else (then canonical_item decides)."""
+    try:
+        kind = raw["type"]
+        if kind == "mention":
+            shown = raw["plain_text"]
+            target = _mention_target(raw["mention"])
+            if type(shown) is str and shown and target is not None:
+                return _mention(shown, target)
+        elif kind == "equation":
+            expression = raw["equation"]["expression"]
+            if type(expression) is str and expression.strip():
+                return "$" + expression.strip() + "$"
+    except (KeyError, TypeError, AttributeError):
+        pass
+    return None
 
 
 def _has_text(items: Sequence[Mapping[str, Any]] | None) -> bool:
@@ -273,21 +313,25 @@ def _fits(runs: tuple[str, ...], prev: str, first: str, last: str, nxt: str) -> 
     return True
 
 
-def _fall_back_to_html(
-    rendered: list[str], marked: list[tuple[int, str, str, str, _Style]], prev: str, nxt: str
-) -> None:
+Marked = list[tuple[int, str, str, _Style]]
+"""The runs written with Markdown markers: where their opening is in the rendered pieces (their
+text and closing follow), what goes outside the markers (tags, a link's brackets), the style."""
+
+
+def _fall_back_to_html(rendered: list[str], marked: Marked, prev: str, nxt: str) -> None:
     """Rewrite with HTML tags the runs whose Markdown markers would not parse back next to
     their neighbours; each pass only switches runs to HTML, so this ends after at most
     len(marked) passes."""
-    last = len(rendered) - 1
+    end = len(rendered) - 3  # the opening of the last run, if it has one
     fits = _FITS
     while marked:
         kept = []
         for entry in marked:
-            index, outer_open, outer_close, core, style = entry
+            index, outer_open, outer_close, style = entry
+            core = rendered[index + 1]
             before = outer_open[-1] if outer_open else rendered[index - 1][-1] if index else prev
             after = (
-                outer_close[0] if outer_close else rendered[index + 1][0] if index < last else nxt
+                outer_close[0] if outer_close else rendered[index + 3][0] if index < end else nxt
             )
             key = (style.runs, before, core[0], core[-1], after)
             fit = fits.get(key)
@@ -296,12 +340,15 @@ def _fall_back_to_html(
             if fit:
                 kept.append(entry)
             else:
-                rendered[index] = (
-                    outer_open + style.html_open + core + style.html_close + outer_close
-                )
+                rendered[index] = outer_open + style.html_open
+                rendered[index + 2] = style.html_close + outer_close
         if len(kept) == len(marked):
             break
         marked = kept
+
+
+_END: Final = {"type": None}
+"""Put after the last item: the text run before it is written as the last."""
 
 
 def _render_items(items: Sequence[Mapping[str, Any]], prev: str = " ", nxt: str = " ") -> str:
@@ -310,59 +357,105 @@ def _render_items(items: Sequence[Mapping[str, Any]], prev: str = " ", nxt: str 
 
     One pass: items are brought to the canonical form (the joins canonical_rich_text makes) as
     they are written; a text run is written once the next item shows it does not continue."""
-    rendered: list[str] = []
-    marked: list[tuple[int, str, str, str, _Style]] = []  # runs with Markdown markers
+    rendered: list[str] = []  # the pieces: a run's opening, text and closing (never "")
+    marked: Marked = []
+    prose: list[int] = []  # where text is that is escaped at the end, all at once
     cache, note_key = _NOTE_STYLES, _NOTE_KEY
+    plain_notes, plain = DEFAULT_ANNOTATIONS, _PLAIN
     text: str | None = None  # the text run not written yet, its link and style
     text_url: str | None = None
-    text_style: _Style | None = None
-    for raw in items or ():
+    text_style: Any = None
+    for raw in [*items, _END] if items else ():
         content: Any = None
         url: Any = None
+        core: str | None = None  # a mention or an equation, as Markdown
         try:
+            # The response form (and markdown_to_blocks's): every key there. Any other
+            # shape, or a link to normalise, is brought to the canonical form the long way.
             if raw["type"] == "text":
                 given = raw["text"]
                 content = given["content"]
-                link = given.get("link")
+                link = given["link"]
+                notes = raw["annotations"]
                 if link is not None:
-                    if type(link) is not dict:
-                        content = None  # the long way
-                    else:
-                        url = link.get("url") or None
-                        if url is not None and (type(url) is not str or url[:1] == "/"):
-                            content = None  # a link to normalise: the long way
-        except (KeyError, TypeError, AttributeError):
-            content = url = None  # another shape: the long way
+                    url = link["url"] or None if type(link) is dict else ""
+                    if url is not None and (type(url) is not str or url[:1] in "/"):
+                        content = None  # "": not a dict; "/...": a Notion path
+        except (KeyError, TypeError):
+            content = url = None
         if type(content) is str and "\r" not in content and "\x00" not in content:
             if not content:
                 continue
-            notes: Any = raw.get("annotations")
-            try:
-                style = cache[note_key(notes)]
-            except (KeyError, TypeError):
-                style = _note_style(notes)
-        else:
-            item = canonical_item(raw)
-            if item is None:
-                continue
-            style = _note_style(item["annotations"])
-            if item["type"] != "text":  # a mention or an equation
-                if text is not None:
-                    _write_text(rendered, marked, text, text_url, text_style, False)
-                    text = None
-                _write(rendered, marked, _core(item), style.outer_open, style.outer_close, style)
-                continue
-            content = item["text"]["content"]
-            link = item["text"]["link"]
-            url = link["url"] if link else None
+            if notes == plain_notes:  # the same values: the same canonical annotations
+                style = plain
+            else:
+                try:
+                    style = cache[note_key(notes)]
+                except (KeyError, TypeError):
+                    style = _note_style(notes)
+        elif raw is not _END:
+            core = _given_core(raw)
+            if core is not None:
+                style = _note_style(raw.get("annotations"))
+            else:
+                item = canonical_item(raw)
+                if item is None:
+                    continue
+                style = _note_style(item["annotations"])
+                if item["type"] == "text":
+                    content = item["text"]["content"]
+                    link = item["text"]["link"]
+                    url = link["url"] if link else None
+                else:
+                    core = _core(item)
         if text is not None:
-            if url == text_url and style is text_style:
+            if content is not None and url == text_url and style is text_style:
                 text += content
                 continue
-            _write_text(rendered, marked, text, text_url, text_style, False)
-        text, text_url, text_style = content, url, style
-    if text is not None:
-        _write_text(rendered, marked, text, text_url, text_style, True)
+            # The run before is complete. Written here in the common case, its text escaped
+            # later with the others: text that is not code, one short line (never split), with
+            # no whitespace to keep at the edges of the block's text (at its start, or at its
+            # end after the last item).
+            if (
+                text_style.prose
+                and "\n" not in text
+                and len(text) <= _SPLIT_AT
+                and (rendered or not text[0].isspace())
+                and (raw is not _END or not text[-1].isspace())
+            ):
+                if text_url is not None:
+                    outer_open = text_style.outer_open + "["
+                    outer_close = "](" + _link_destination(text_url) + ")" + text_style.outer_close
+                    if text_style.runs:
+                        marked.append((len(rendered), outer_open, outer_close, text_style))
+                    rendered.append(outer_open + text_style.openers)
+                    prose.append(len(rendered))
+                    rendered += (text, text_style.closers + outer_close)
+                elif text_style is plain:
+                    prose.append(len(rendered))
+                    rendered.append(text)
+                else:
+                    if text_style.runs:
+                        marked.append((len(rendered), text_style.outer_open,
+                                       text_style.outer_close, text_style))  # fmt: skip
+                    rendered.append(text_style.open)
+                    prose.append(len(rendered))
+                    rendered += (text, text_style.close)
+            else:
+                _write_text(rendered, marked, text, text_url, text_style, raw is _END)
+            text = None
+        if content is not None:
+            text, text_url, text_style = content, url, style
+        elif core is not None:
+            _write(rendered, marked, core, style.outer_open, style.outer_close, style)
+    if prose:
+        # One escape over the texts joined by NUL (which no text holds, and which no escape
+        # reaches across): the same as escaping each, with no search per run.
+        joined = "\x00".join([rendered[at] for at in prose])
+        escaped = _escape_text(joined)  # a `str in` test per character: no regex search
+        if escaped is not joined:
+            for at, piece in zip(prose, escaped.split("\x00"), strict=True):
+                rendered[at] = piece
     if marked:
         _fall_back_to_html(rendered, marked, prev, nxt)
     return "".join(rendered)
@@ -370,15 +463,15 @@ def _render_items(items: Sequence[Mapping[str, Any]], prev: str = " ", nxt: str 
 
 def _write_text(
     rendered: list[str],
-    marked: list[tuple[int, str, str, str, _Style]],
+    marked: Marked,
     content: str,
     url: str | None,
-    style: Any,
+    style: _Style,
     last: bool,
 ) -> None:
     """Write a text run; one longer than Notion's limit as the pieces canonical_rich_text
     splits it into, each written as a run of its own."""
-    if len(content) > MAX_TEXT_UTF16 // 2:
+    if len(content) > _SPLIT_AT:
         pieces = split_utf16(content)
         if len(pieces) > 1:
             for piece in pieces[:-1]:
@@ -400,31 +493,34 @@ def _write_text(
     else:
         core = content  # nothing to escape (most text)
     if url is None:
-        outer_open, outer_close = style.outer_open, style.outer_close
+        _write(rendered, marked, core, style.outer_open, style.outer_close, style)
     else:
-        # Markers go inside the brackets; underline and color around the link.
-        outer_open = style.outer_open + "["
-        outer_close = "](" + _link_destination(url) + ")" + style.outer_close
-    if style.runs:
-        marked.append((len(rendered), outer_open, outer_close, core, style))
-        rendered.append(outer_open + style.openers + core + style.closers + outer_close)
-    else:
-        rendered.append(outer_open + core + outer_close)
+        _write_link(rendered, marked, core, url, style)
+
+
+def _write_link(
+    rendered: list[str],
+    marked: Marked,
+    core: str,
+    url: str,
+    style: _Style,
+) -> None:
+    """Markers go inside the brackets; underline and color around the link."""
+    outer_close = "](" + _link_destination(url) + ")" + style.outer_close
+    _write(rendered, marked, core, style.outer_open + "[", outer_close, style)
 
 
 def _write(
-    rendered: list[str],
-    marked: list[tuple[int, str, str, str, _Style]],
-    core: str,
-    outer_open: str,
-    outer_close: str,
+    rendered: list[str], marked: Marked, core: str, outer_open: str, outer_close: str,
     style: _Style,
-) -> None:
+) -> None:  # fmt: skip
     if style.runs:
-        marked.append((len(rendered), outer_open, outer_close, core, style))
-        rendered.append(outer_open + style.openers + core + style.closers + outer_close)
+        marked.append((len(rendered), outer_open, outer_close, style))
+        rendered += (outer_open + style.openers, core, style.closers + outer_close)
+    elif outer_open:
+        rendered += (outer_open, core, outer_close)
     else:
-        rendered.append(outer_open + core + outer_close)
+        rendered.append(core)
 
 
 def _escape_line_starts(text: str) -> str:
