@@ -280,7 +280,15 @@ def _given_core(raw: Any) -> str | None:
 
 def _has_text(items: Sequence[Mapping[str, Any]] | None) -> bool:
     """Whether rich text in any form keeps some text in the canonical form."""
-    return any(canonical_item(item) is not None for item in items or ())
+    for item in items or ():
+        text = item.get("text") if item.get("type") == "text" else None
+        content = text.get("content") if type(text) is dict else None
+        if type(content) is str:  # canonical_item keeps it unless it is ""
+            if content:
+                return True
+        elif canonical_item(item) is not None:
+            return True
+    return False
 
 
 _FITS: dict[tuple[tuple[str, ...], str, str, str, str], bool] = {}
