@@ -198,3 +198,58 @@ async def test_retry_false_tries_once() -> None:
         )
     assert calls == [1]
     assert "Gave up" not in caught.value.sentence
+
+
+async def test_a_first_attempt_made_outside_the_loop_goes_on_from_attempt_two() -> None:
+    """`failed=`: the caller made attempt 1 itself (the common path skips the loop); the loop
+    waits for that failure, numbers the next attempt 2, and counts both."""
+    calls: list[int] = []
+    events: list[WaitEvent] = []
+
+    async def attempt(number: int) -> str:
+        calls.append(number)
+        if number == 2:
+            raise AttemptFailure(ServerError(), status=502)
+        return "done"
+
+    async def sleep(seconds: float) -> None:
+        pass
+
+    stats = RetryStats()
+    result = await call_with_retries(
+        attempt,
+        kind=ActionKind.READ,
+        policy=RetryPolicy(),
+        sleep=sleep,
+        rng=random.Random(1),
+        on_wait=events.append,
+        stats=stats,
+        failed=AttemptFailure(RateLimitedError(), status=429, retry_after="2"),
+    )
+    assert result == "done"
+    assert calls == [2, 3]
+    assert [(e.attempt, e.reason) for e in events] == [(1, "rate_limited"), (2, "server_error")]
+    assert events[0].seconds == 2.0
+    assert stats.attempts == 3
+
+
+async def test_a_first_failure_that_may_not_be_resent_is_raised_at_once() -> None:
+    async def attempt(number: int) -> None:
+        raise AssertionError("a create that may have arrived is never sent again")
+
+    async def sleep(seconds: float) -> None:
+        raise AssertionError("must not wait")
+
+    stats = RetryStats()
+    with pytest.raises(ServerError) as caught:
+        await call_with_retries(
+            attempt,
+            kind=ActionKind.CREATE,
+            policy=RetryPolicy(),
+            sleep=sleep,
+            rng=random.Random(0),
+            stats=stats,
+            failed=AttemptFailure(ServerError(), status=500),
+        )
+    assert stats.attempts == 1
+    assert "Gave up" not in caught.value.sentence
