@@ -139,6 +139,14 @@ async def test_G_shows_its_progress_and_Esc_stops_it_where_it_got(
         await settle(pilot)
         assert table.row_count == 150  # nothing arrived after Esc
         assert count_line(screen) == "150 rows · more below"
+        # Up on the first row moves nothing, yet it is a cursor key: it stops the loading too.
+        gate.free, gate.passed, gate.opened = 0, 0, asyncio.Event()
+        await pilot.press("G")
+        await wait_until(pilot, lambda: gate.waiting == 1)
+        await pilot.press("up")
+        await wait_until(pilot, lambda: not screen.loading_all)
+        assert gate.waiting == 0 and table.cursor_row == 0 and table.row_count == 150
+
         await pilot.press("escape")  # with nothing loading, Esc goes back
         await settle(pilot)
         assert app.screen is not screen
