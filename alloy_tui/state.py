@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from alloy_tui.alloy.errors import AlloyError
 from alloy_tui.notion.models import object_title
@@ -15,6 +15,7 @@ from alloy_tui.notion.models import object_title
 if TYPE_CHECKING:
     from alloy_tui.alloy.client import AlloyClient
     from alloy_tui.alloy.connect import ConnectEvent
+    from alloy_tui.alloy.health import Health
     from alloy_tui.alloy.models import Connection
     from alloy_tui.alloy.notion_api import NotionAPI
     from alloy_tui.alloy.requestlog import RequestLog
@@ -25,6 +26,9 @@ Clock = Callable[[], datetime]
 """Returns "now" as an aware datetime; injectable so relative times are fixed in snapshots."""
 
 NOTION_CONNECTOR = "notion"
+CONNECTABLE: Final = (("notion", "Notion"), ("slack", "Slack"))
+"""The connectors the app connects through OAuth (id, name); Notion's connections are the ones
+the pages use, the others are listed for the action explorer and health checks."""
 
 
 def utc_now() -> datetime:
@@ -58,6 +62,13 @@ class AppState:
         """Whether the server is a sandbox: given, or (None) asked of it by the first
         `refresh_connections`, however the app was started."""
         self.connections: list[Connection] = []
+        """The Notion connections: the active one is among them."""
+        self.other_connections: list[Connection] = []
+        """Connections of the other connectors (Slack…), listed beside them."""
+        self.health: dict[str, Health] = {}
+        """Each connection's state from the last health check, by connection id."""
+        self.last_worked: dict[str, datetime] = {}
+        """When each connection last answered a health check (kept in the state dir)."""
         self.active_connection: Connection | None = None
         self._notion: NotionAPI | None = None
         self._users: list[dict[str, Any]] | None = None
@@ -156,10 +167,14 @@ class AppState:
     async def refresh_connections(self) -> list[Connection]:
         """List the Notion connections again and keep the active one if it still exists."""
         # Asked side by side with the listing: the first start pays no extra round trip.
-        _, connections = await asyncio.gather(
-            self.ask_if_sandbox(), self.client.list_connections(NOTION_CONNECTOR)
+        _, connections, others = await asyncio.gather(
+            self.ask_if_sandbox(),
+            self.client.list_connections(NOTION_CONNECTOR),
+            self._other_connections(),
         )
         self.connections = sorted(connections, key=_connection_order)
+        if others is not None:
+            self.other_connections = sorted(others, key=_connection_order)
         by_id = {c.id: c for c in self.connections}
         current = self.active_connection.id if self.active_connection else None
         wanted = current or self.preferred_connection_id()
@@ -172,14 +187,27 @@ class AppState:
             self._activate(None)
         return self.connections
 
+    async def _other_connections(self) -> list[Connection] | None:
+        """Every other connector's connections (None when they cannot be listed: the Notion
+        ones still can, and the app works without the others)."""
+        try:
+            every = await self.client.list_connections(None)
+        except AlloyError:
+            return None
+        return [c for c in every if c.connector_id and c.connector_id != NOTION_CONNECTOR]
+
+    @property
+    def all_connections(self) -> list[Connection]:
+        return [*self.connections, *self.other_connections]
+
     def connection(self, connection_id: str) -> Connection | None:
-        return next((c for c in self.connections if c.id == connection_id), None)
+        return next((c for c in self.all_connections if c.id == connection_id), None)
 
     def set_active(self, connection_id: str) -> Connection:
         """Make a listed connection the active one and save it in the config file."""
         from alloy_tui.config import save_active_connection
 
-        connection = self.connection(connection_id)
+        connection = next((c for c in self.connections if c.id == connection_id), None)
         if connection is None:
             raise KeyError(connection_id)
         self._activate(connection)
@@ -198,21 +226,48 @@ class AppState:
             self._users = None
             self._titles.clear()
 
-    async def connect(self, on_event: Callable[[ConnectEvent], None]) -> Connection:
-        """Run the whole OAuth flow; the new connection becomes the active one (saved)."""
+    async def connect(
+        self,
+        on_event: Callable[[ConnectEvent], None],
+        connector: str = NOTION_CONNECTOR,
+        *,
+        replacing: str | None = None,
+    ) -> Connection:
+        """Run the whole OAuth flow; a new Notion connection becomes the active one (saved).
+        `replacing`: a (revoked) connection the new one takes the place of: deleted once the
+        new one exists."""
         from alloy_tui.alloy.connect import connect_service
 
         connection = await connect_service(
             self.client,
-            NOTION_CONNECTOR,
+            connector,
             self.settings.redirect_uri,
             on_event=on_event,
         )
+        if replacing is not None and replacing != connection.id:
+            await self.delete_connection(replacing)
         await self.refresh_connections()
         if self.connection(connection.id) is None:
-            self.connections.append(connection)
-        self.set_active(connection.id)
+            listed = self.connections if connector == NOTION_CONNECTOR else self.other_connections
+            listed.append(connection)
+        if connector == NOTION_CONNECTOR:
+            self.set_active(connection.id)
         return connection
+
+    async def check_health(self) -> dict[str, Health]:
+        """Check every listed connection with its connector's cheap call (one attempt each,
+        side by side) and note when each last worked."""
+        from alloy_tui.alloy.health import LastWorked, check_connection, one_attempt_client
+
+        client = one_attempt_client(self.client, self.settings.api_key)
+        connections = self.all_connections
+        results = await asyncio.gather(
+            *(check_connection(client, c, self.settings.notion_version) for c in connections)
+        )
+        self.health = {c.id: health for c, health in zip(connections, results, strict=True)}
+        store = LastWorked(self.settings.state_dir / "health.json", clock=self.clock)
+        self.last_worked = await asyncio.to_thread(store.record, self.health)
+        return self.health
 
     async def approve_in_sandbox(self, oauth_url: str) -> None:
         """Sandbox only: approve the OAuth link as if the user pressed Allow in a browser; the
@@ -231,6 +286,8 @@ class AppState:
         if self.active_connection is not None and self.active_connection.id == connection_id:
             self._activate(None)
         self.connections = [c for c in self.connections if c.id != connection_id]
+        self.other_connections = [c for c in self.other_connections if c.id != connection_id]
+        self.health.pop(connection_id, None)
 
     # ---- workspace caches ------------------------------------------------------------
 

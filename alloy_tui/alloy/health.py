@@ -129,6 +129,8 @@ def one_attempt_client(client: AlloyClient, api_key: Secret) -> AlloyClient:
         user_id=client.user_id,
         options=dataclasses.replace(client.options, max_attempts=1),
         log=client.log,
+        on_wait=client.on_wait,
+        now=client._now,  # calls are stamped by the same clock (a test's fixed one)
     )
 
 

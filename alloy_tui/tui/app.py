@@ -335,7 +335,9 @@ class AlloyApp(App[None]):
         )
         return True
 
-    def start_connect(self) -> Worker[Connection]:
+    def start_connect(
+        self, connector: str = "notion", *, replacing: str | None = None
+    ) -> Worker[Connection]:
         """Run the OAuth flow in the app-level "oauth" worker (it outlives any screen);
         progress and the result are published on `connect_signal`."""
 
@@ -343,7 +345,7 @@ class AlloyApp(App[None]):
             self.connect_signal.publish(ConnectProgress(event))
 
         return self.run_worker(
-            self.state.connect(on_event),
+            self.state.connect(on_event, connector, replacing=replacing),
             name="connect",
             group="oauth",
             exclusive=True,
@@ -363,7 +365,10 @@ class AlloyApp(App[None]):
                 return
             self.connections_changed("connected")
             self.connect_signal.publish(ConnectFinished(connection))
-            self.notify(f"Connected: {connection.name} (now the active connection)", markup=False)
+            active = self.state.active_connection
+            now_active = active is not None and active.id == connection.id
+            note = " (now the active connection)" if now_active else ""
+            self.notify(f"Connected: {connection.name}{note}", markup=False)
         elif event.state == WorkerState.ERROR:
             error = worker.error
             sentence, remedy = _sentence_and_remedy(error, self.state.log.redact)
@@ -487,10 +492,10 @@ class AlloyApp(App[None]):
         modal.id = "quit-confirm"
         self.push_screen(modal, answered)
 
-    def action_connect(self) -> None:
+    def action_connect(self, connector: str = "notion", replacing: str = "") -> None:
         from alloy_tui.tui.modals.connect import ConnectModal
 
-        self.push_screen(ConnectModal())
+        self.push_screen(ConnectModal(connector=connector, replacing=replacing or None))
 
     def open_page(self, page_id: str) -> None:
         from alloy_tui.tui.screens.page import PageScreen

@@ -17,6 +17,7 @@ from textual.widgets import Button, Footer, Label, Static
 
 from alloy_tui.alloy.connect import ConnectEvent
 from alloy_tui.alloy.sandbox_admin import SandboxApprovalError
+from alloy_tui.state import CONNECTABLE
 from alloy_tui.tui.app import AlloyApp
 from alloy_tui.tui.messages import ConnectFinished, ConnectProgress, ConnectUpdate
 
@@ -55,9 +56,21 @@ this attempt knows. The new connection then becomes the active one.
         ),
     ]
 
-    def __init__(self, *, start: bool = True, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        *,
+        start: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+        connector: str = "notion",
+        replacing: str | None = None,
+    ) -> None:
         super().__init__(classes="dialog")
         self.start = start
+        self.connector = connector
+        self.service = dict(CONNECTABLE).get(connector, connector)
+        """The connector's name in the dialog's sentences."""
+        self.replacing = replacing
+        """A revoked connection this one reconnects in place (deleted once connected)."""
         self.clock = clock
         """Seconds for the countdown (a test freezes it: a snapshot must not depend on load)."""
         self.url: str | None = None
@@ -73,7 +86,7 @@ this attempt knows. The new connection then becomes the active one.
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label("Connect Notion", id="dialog-title")
+            yield Label(f"Connect {self.service}", id="dialog-title")
             # Status and remedy show Alloy's messages and the connection's name: never markup.
             yield Static(
                 "Asking Alloy for an authorization link…", id="connect-status", markup=False
@@ -81,7 +94,7 @@ this attempt knows. The new connection then becomes the active one.
             yield Static("", id="connect-url", classes="hidden", markup=False)
             yield Static("", id="connect-countdown")
             yield Static(
-                "Allow access in the browser; this dialog closes by itself when Notion "
+                f"Allow access in the browser; this dialog closes by itself when {self.service} "
                 "sends you back. y copies the link, o opens it, Esc cancels."
                 + (
                     " No browser here? Press a to approve on the sandbox's consent page."
@@ -106,7 +119,7 @@ this attempt knows. The new connection then becomes the active one.
         self.app.connect_signal.subscribe(self, self.on_connect_update)
         self._ticker = self.set_interval(1.0, self._tick, pause=True)
         if self.start:
-            self.app.start_connect()
+            self.app.start_connect(self.connector, replacing=self.replacing)
 
     def on_connect_update(self, update: ConnectUpdate) -> None:
         if isinstance(update, ConnectProgress):
@@ -161,7 +174,7 @@ this attempt knows. The new connection then becomes the active one.
             return
         left = max(0, math.ceil(self.deadline - self.clock()))
         minutes, seconds = divmod(left, 60)
-        countdown.update(f"Waiting for Notion… {minutes}:{seconds:02d} left")
+        countdown.update(f"Waiting for {self.service}… {minutes}:{seconds:02d} left")
 
     @on(Button.Pressed, "#copy")
     def action_copy_url(self) -> None:
@@ -218,7 +231,7 @@ this attempt knows. The new connection then becomes the active one.
             status.update("Asking Alloy for an authorization link…")
             self.query_one("#cancel", Button).label = "Cancel"
             self.approving = False
-            self.app.start_connect()
+            self.app.start_connect(self.connector, replacing=self.replacing)
             self.refresh_bindings()
 
     @on(Button.Pressed, "#cancel")

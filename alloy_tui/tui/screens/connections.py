@@ -12,12 +12,16 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Label, Static
 
 from alloy_tui.alloy.errors import AlloyError
+from alloy_tui.alloy.health import RATE_LIMITED, REVOKED, UNREACHABLE, VALID
 from alloy_tui.notion.models import relative_time
+from alloy_tui.state import CONNECTABLE, NOTION_CONNECTOR
 from alloy_tui.tui.messages import ConnectionsChanged
 from alloy_tui.tui.modals.confirm import ConfirmModal
+from alloy_tui.tui.modals.picker import PickerModal, PickItem
 from alloy_tui.tui.screens import AlloyScreen, stop_loading
 
 if TYPE_CHECKING:
+    from alloy_tui.alloy.health import Health
     from alloy_tui.alloy.models import Connection
 
 ACTIVE_MARK = "●"
@@ -35,6 +39,11 @@ Everything the app reads or writes goes through the **active** connection (marke
   so the next start uses it too.
 - **c** connects a new workspace: the app shows the OAuth link (press **y** to copy it),
   opens a browser where there is one, and waits for Notion to send you back.
+- **C** connects another connector (Notion or Slack): pick it, then the same flow. Slack
+  connections are listed here too, for the action explorer (**a**).
+- **Health** is each connection checked with one cheap call (Notion: the bot user, Slack:
+  auth.test) when the list loads and on **r**: valid, revoked, unreachable or rate limited,
+  and when it last worked. **Enter** on a revoked one offers to reconnect it in place.
 - **d** deletes the highlighted connection in Alloy (it asks first).
 - **/** or **s** searches the active workspace.
 - **a** opens the action explorer: any connector's actions, run through a connection.
@@ -45,6 +54,14 @@ Everything the app reads or writes goes through the **active** connection (marke
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "pick", "Use", id="connections.pick", tooltip="Make it the active one"),
         Binding("c", "app.connect", "Connect", id="connections.connect", tooltip="Connect Notion"),
+        Binding(
+            "C",
+            "connect_other",
+            "Connect…",
+            show=False,
+            id="connections.connect_other",
+            tooltip="Connect Notion or Slack",
+        ),
         Binding("d", "delete", "Delete", id="connections.delete", tooltip="Delete the connection"),
         Binding("r", "refresh", "Refresh", id="connections.refresh", tooltip="List them again"),
         Binding("slash,s", "app.search", "Search", id="connections.search", tooltip="Search pages"),
@@ -61,6 +78,9 @@ Everything the app reads or writes goes through the **active** connection (marke
         Binding("g", "cursor_first", "First", show=False, id="connections.first", tooltip="First"),
         Binding("G", "cursor_last", "Last", show=False, id="connections.last", tooltip="Last"),
     ]
+
+    checking = False
+    """A health check is running (rows not checked yet say so)."""
 
     def compose_body(self) -> ComposeResult:
         yield Label("Connections", classes="screen-title")
@@ -79,10 +99,11 @@ Everything the app reads or writes goes through the **active** connection (marke
             id="connections-table", cursor_type="row", zebra_stripes=True
         )
         table.add_column("", key="active", width=1)
-        table.add_column("Name", key="name", width=30)
-        table.add_column("Connector", key="connector", width=10)
-        table.add_column("Workspace", key="workspace", width=24)
-        table.add_column("Created", key="created", width=14)
+        table.add_column("Name", key="name", width=24)
+        table.add_column("Connector", key="connector", width=9)
+        table.add_column("Workspace", key="workspace", width=14)
+        table.add_column("Created", key="created", width=12)
+        table.add_column("Health · last worked", key="health", width=20)
         table.add_column("Id", key="id", width=24)
         yield table
 
@@ -108,6 +129,23 @@ Everything the app reads or writes goes through the **active** connection (marke
             stop_loading(self.table)
         self._show_error(None)
         self.app.connections_changed("listed")
+        await self._check_health()  # in this worker: the list is final once both are done
+
+    @work(exclusive=True, group="connections-health")
+    async def check_health(self) -> None:
+        await self._check_health()
+
+    async def _check_health(self) -> None:
+        """Each connection's health; the rows show it when every answer is in."""
+        self.checking = True
+        self.render_rows()
+        try:
+            await self.app.state.check_health()
+        finally:
+            self.checking = False
+        self.render_rows()
+        if self.focused is None:  # the list's loading indicator took the focus away
+            self.table.focus()
 
     def _show_error(self, text: str | None) -> None:
         error = self.query_one("#connections-error", Static)
@@ -118,6 +156,8 @@ Everything the app reads or writes goes through the **active** connection (marke
         # A new connection is the active one: put the cursor on it, so that the next key
         # (d, Enter) acts on what the user just connected, not on the row it left.
         self.render_rows(follow_active=change.reason == "connected")
+        if change.reason == "connected":
+            self.check_health()  # the new connection's health, and the others' again
 
     def render_rows(self, *, follow_active: bool = False) -> None:
         """Redraw the table from AppState, keeping the cursor on the same connection (or
@@ -128,10 +168,16 @@ Everything the app reads or writes goes through the **active** connection (marke
         active = state.active_connection
         now = state.now()
         table.clear()
-        for connection in state.connections:
+        for connection in state.all_connections:
             is_active = active is not None and connection.id == active.id
-            table.add_row(*connection_cells(connection, is_active, now), key=connection.id)
-        self.query_one("#connections-empty").set_class(bool(state.connections), "hidden")
+            health = health_cell(
+                state.health.get(connection.id),
+                state.last_worked.get(connection.id),
+                now,
+                checking=self.checking,
+            )
+            table.add_row(*connection_cells(connection, is_active, now, health), key=connection.id)
+        self.query_one("#connections-empty").set_class(bool(state.all_connections), "hidden")
         target = highlighted or (active.id if active else None)
         # A just-deleted connection has no row: the cursor then stays where it was.
         if target is not None and target in table.rows:
@@ -154,11 +200,66 @@ Everything the app reads or writes goes through the **active** connection (marke
 
     def action_pick(self) -> None:
         connection_id = self.highlighted_id()
-        if connection_id is not None:
-            self.app.switch_connection(connection_id)
+        if connection_id is None:
+            return
+        state = self.app.state
+        connection = state.connection(connection_id)
+        health = state.health.get(connection_id)
+        if connection is not None and health is not None and health.state == REVOKED:
+            self.offer_reconnect(connection, health.detail)
+            return
+        if connection is not None and connection.connector_id != NOTION_CONNECTOR:
+            self.notify(
+                f"{connection.name} is a {connection.connector_id} connection: the pages use "
+                "a Notion one. Run its actions from the action explorer (a).",
+                markup=False,
+            )
+            return
+        self.app.switch_connection(connection_id)
+
+    def offer_reconnect(self, connection: Connection, why: str) -> None:
+        """Reconnect a revoked connection in place: the same connector's OAuth flow, then
+        the old connection is deleted (the new one is active if the old one was)."""
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self.app.action_connect(connection.connector_id, connection.id)
+
+        self.app.push_screen(
+            ConfirmModal(
+                "Reconnect this connection?",
+                f"“{connection.name}” ({connection.id}) no longer works: {why} Reconnecting "
+                "runs the sign-in again and replaces it with the new connection.",
+                confirm="Reconnect",
+                cancel="Keep",
+            ),
+            answered,
+        )
+
+    def action_connect_other(self) -> None:
+        """Pick a connector, then connect it."""
+
+        async def connectors(query: str) -> list[PickItem]:
+            needle = query.strip().casefold()
+            return [
+                PickItem(connector, name)
+                for connector, name in CONNECTABLE
+                if needle in name.casefold() or needle in connector
+            ]
+
+        def picked(items: list[PickItem] | None) -> None:
+            if items:
+                self.app.action_connect(items[0].id)
+
+        self.app.push_screen(
+            PickerModal(
+                "Connect which service?", connectors, placeholder="Type to filter the services"
+            ),
+            picked,
+        )
 
     def action_refresh(self) -> None:
-        self.load()
+        self.load()  # and checks each connection's health again
 
     def action_cursor_down(self) -> None:
         self.table.action_cursor_down()
@@ -205,7 +306,30 @@ Everything the app reads or writes goes through the **active** connection (marke
         self.notify(f"Deleted the connection {name}.", markup=False)
 
 
-def connection_cells(connection: Connection, active: bool, now: datetime) -> tuple[Text, ...]:
+HEALTH_STYLES = {
+    VALID: "green",
+    REVOKED: "bold red",
+    UNREACHABLE: "yellow",
+    RATE_LIMITED: "yellow",
+}
+
+
+def health_cell(
+    health: Health | None, last_worked: datetime | None, now: datetime, *, checking: bool = False
+) -> Text:
+    """The state, and when the connection last worked unless it works now."""
+    if health is None:
+        return Text("checking…" if checking else "", style="dim")
+    text = Text(health.state, style=HEALTH_STYLES.get(health.state, ""))
+    if health.state != VALID:
+        worked = relative_time(last_worked, now) if last_worked else "never"
+        text.append(f" · {worked}", style="dim")
+    return text
+
+
+def connection_cells(
+    connection: Connection, active: bool, now: datetime, health: Text | None = None
+) -> tuple[Text, ...]:
     """One row of the table. Every cell is a Text: DataTable parses a str cell as Rich markup,
     and names come from Alloy and Notion ("[/x]" would raise, "[bold]" would vanish)."""
     style = "bold" if active else ""
@@ -215,5 +339,6 @@ def connection_cells(connection: Connection, active: bool, now: datetime) -> tup
         Text(connection.connector_id),
         Text(connection.workspace_name or ""),
         Text(relative_time(connection.created_at, now)),
+        health if health is not None else Text(""),
         Text(connection.id),
     )
