@@ -35,6 +35,8 @@ async def test_a_data_source_is_listed_under_its_database_and_opens_its_rows(
         screen = expect_screen(app, SearchScreen)
         await settle(pilot)
         screen.query_one("#search-input", Input).value = "Features"
+        # The field's change message starts a debounce first; searching now stops it.
+        await settle(pilot)
         screen.run_search()
         summary = screen.query_one("#search-summary", Label)
         # The final state: the summary names this query and no parent is still unresolved.

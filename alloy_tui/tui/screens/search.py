@@ -15,9 +15,9 @@ from textual.containers import Horizontal
 from textual.timer import Timer
 from textual.widgets import Input, Label, Select, Static
 
-from alloy_tui.alloy.errors import AlloyError, ConnectionNotFoundError
+from alloy_tui.alloy.errors import AlloyError, ConnectionNotFoundError, NotFoundError
 from alloy_tui.alloy.models import ResultPage
-from alloy_tui.notion.models import object_icon, object_title, relative_time
+from alloy_tui.notion.models import is_trashed, object_icon, object_title, relative_time
 from alloy_tui.tui.messages import ConnectionsChanged
 from alloy_tui.tui.screens import AlloyScreen
 from alloy_tui.tui.widgets.rows_table import RowsTable
@@ -33,7 +33,7 @@ PAGE_SIZE = 100
 LOAD_AHEAD_ROWS = 20
 """Fetch the next page when the cursor comes this close to the last loaded row."""
 UNRESOLVED_PARENT = "…"
-TITLE_WIDTH, KIND_WIDTH, PARENT_WIDTH, EDITED_WIDTH = 52, 8, 30, 14
+TITLE_WIDTH, KIND_WIDTH, PARENT_WIDTH, EDITED_WIDTH = 52, 11, 30, 14
 """Column widths in a wide terminal; title and parent give up room in a narrow one."""
 MIN_TITLE_WIDTH, MIN_PARENT_WIDTH = 16, 10
 
@@ -153,6 +153,9 @@ page's ••• menu → Connections and add the integration.
         self._pending_parents: dict[str, list[str]] = {}
         """Parent key -> ids of the rows waiting for its title."""
         self._parents_of: dict[str, Mapping[str, Any]] = {}
+        self._opened_page: str | None = None
+        """The page opened from this list: its row is read again on the way back (renamed,
+        moved to the trash, gone)."""
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="search-bar"):
@@ -451,7 +454,35 @@ page's ••• menu → Connections and add the integration.
                     severity="warning",
                 )
         else:
+            self._opened_page = object_id
             self.app.open_page(object_id)
+
+    def on_screen_resume(self) -> None:
+        page_id, self._opened_page = self._opened_page, None
+        if page_id is not None and self.table.has_row(page_id):
+            self._refresh_row(page_id, self._generation)
+
+    @work(group="search-row")
+    async def _refresh_row(self, page_id: str, generation: int) -> None:
+        """Show what became of the page opened from this row: its new title, and whether it is
+        now in the trash (marked) or gone."""
+        try:
+            page = await self.app.state.notion.get_page(page_id)
+        except NotFoundError:
+            page = None
+        except AlloyError:
+            return  # the row keeps what the search said; opening it again tells the rest
+        if generation != self._generation or not self.table.has_row(page_id):
+            return
+        table = self.table
+        if page is None:
+            table.update_cell(page_id, "kind", "gone")
+            return
+        self.app.state.remember_title(page)
+        title, kind, _, edited = _row_cells(page, "", self.app.state.now())
+        table.update_cell(page_id, "title", title)
+        table.update_cell(page_id, "kind", kind)
+        table.update_cell(page_id, "edited", edited)
 
     def action_results(self) -> None:
         """Down in the search field moves into the results, at once: Widget.focus() would
@@ -515,9 +546,13 @@ def _row_cells(obj: Mapping[str, Any], parent: str, now: datetime) -> tuple[str,
     kind = str(obj.get("object"))
     icon = object_icon(obj) or ("▤" if kind == "page" else "▦")
     title = object_title(obj)
+    label = KIND_LABELS.get(kind, "page")
+    if is_trashed(obj):
+        # Notion's search leaves the trash out; a row can still show a page trashed since.
+        icon, label = "🗑", "trashed"
     return (
         f"{icon} {title}",
-        KIND_LABELS.get(kind, "page"),
+        label,
         parent,
         # Few distinct values ("3 days ago"): one shared string each, not one per row.
         sys.intern(relative_time(obj.get("last_edited_time"), now)),

@@ -338,11 +338,20 @@ class PropertyField(Vertical):
         self.original = (
             editor_value(value, self.schema.type) if value else empty_editor_value(self.schema.type)
         )
-        if self.schema.read_only and self.is_mounted:
-            self.query_one(".property-value", Static).update(
-                display(value, names=self._names) or "—"
-            )
+        if self.schema.read_only:
+            self._show_read_only()
         self._refresh_dirty()
+
+    def _show_read_only(self) -> None:
+        """Draw a read-only field's value, now or (mounted but children not yet) once they
+        are: users and titles can arrive before a new field's children are in the DOM."""
+        if not self.is_mounted:
+            return  # compose draws the value
+        label = next(self.query(".property-value").results(Static), None)
+        if label is None:
+            self.call_after_refresh(self._show_read_only)
+            return
+        label.update(display(self.value_object, names=self._names) or "—")
 
     def set_users(self, users: Sequence[UserChoice]) -> None:
         """The workspace's users arrived: fill the people list, keeping the selection."""
