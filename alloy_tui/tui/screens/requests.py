@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any, ClassVar
@@ -55,25 +55,36 @@ def call_label(record: RequestRecord) -> str:
     return path
 
 
-def status_text(record: RequestRecord) -> Text:
+StatusColors = Mapping[str, str]
+"""Colour of each status class ("success", "accent", "warning", "error"): the theme's readable
+`$alloy-*` colours (theme_colors.py), so a status reads at 4.5:1 in light themes too."""
+PLAIN_COLORS: StatusColors = {
+    "success": "green",
+    "accent": "cyan",
+    "warning": "yellow",
+    "error": "red",
+}
+
+
+def status_text(record: RequestRecord, colors: StatusColors = PLAIN_COLORS) -> Text:
     """The HTTP status, colored by class; `…` in flight, `ERR` when no answer came back."""
     if not record.finished:
         return Text("…", style="dim")
     status = record.status
     if status is None:
-        return Text("ERR", style="bold red")
+        return Text("ERR", style=f"bold {colors['error']}")
     if status < 300:
-        style = "green"
+        style = colors["success"]
     elif status < 400:
-        style = "cyan"
+        style = colors["accent"]
     elif status == 429:
-        style = "bold yellow"
+        style = f"bold {colors['warning']}"
     elif status < 500:
-        style = "yellow"
+        style = colors["warning"]
     else:
-        style = "bold red"
+        style = f"bold {colors['error']}"
     if record.error is not None and status < 400:
-        style = "bold red"  # a 200 that failed to parse, for example
+        style = f"bold {colors['error']}"  # a 200 that failed to parse, for example
     return Text(str(status), style=style)
 
 
@@ -200,6 +211,8 @@ hidden everywhere: the API key, OAuth codes and tokens never appear.
         """The calls shown, by id (kept here too: the log may drop old ones)."""
         self.shown_id: int | None = None
         self._unsubscribe: Callable[[], None] | None = None
+        self._colors: StatusColors = PLAIN_COLORS
+        self._colors_theme: str | None = None
 
     def compose_body(self) -> ComposeResult:
         yield Static("Requests", classes="screen-title")
@@ -212,7 +225,29 @@ hidden everywhere: the API key, OAuth codes and tokens never appear.
         with VerticalScroll(id="requests-details"):
             yield Static("", id="requests-detail-body")
 
+    @property
+    def status_colors(self) -> StatusColors:
+        """The current theme's readable colours for the status column (cached per theme)."""
+        theme = self.app.theme
+        if self._colors_theme != theme:
+            variables = self.app.get_css_variables()
+            self._colors = {
+                name: variables.get(f"alloy-{name}", PLAIN_COLORS[name]) for name in PLAIN_COLORS
+            }
+            self._colors_theme = theme
+        return self._colors
+
+    def _theme_changed(self, _theme: object) -> None:
+        """Statuses are drawn in the theme's colours: draw them again in the new one."""
+        table = self.table
+        for record_id, record in self.records.items():
+            key = str(record_id)
+            if table.has_row(key):
+                table.update_cell(key, "status", status_text(record, self.status_colors))
+        self.show_record(self.highlighted())
+
     def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         log = self.app.state.log
         self._unsubscribe = log.subscribe(self._on_request)
         self.query_one("#requests-details").border_title = "Details"
@@ -258,7 +293,7 @@ hidden everywhere: the API key, OAuth codes and tokens never appear.
             record.method,
             call_label(record),
             connection[:8],
-            status_text(record),
+            status_text(record, self.status_colors),
             latency_text(record),
             retries_text(record),
         ]
@@ -362,7 +397,7 @@ hidden everywhere: the API key, OAuth codes and tokens never appear.
         """The details pane's content for one call (everything redacted)."""
         head = Text()
         head.append(f"{record.method} ", style="bold")
-        head.append_text(status_text(record))
+        head.append_text(status_text(record, self.status_colors))
         facts = [latency_text(record)] if record.latency_ms is not None else ["in flight"]
         if record.attempts:
             facts.append(f"{record.attempts} attempt{'s' if record.attempts != 1 else ''}")
