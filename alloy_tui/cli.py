@@ -263,11 +263,8 @@ def _no_command(parser: argparse.ArgumentParser, settings: Settings, *, sandbox:
     """`alloy-tui` alone: the terminal UI, against the configured Alloy or a private sandbox."""
     from alloy_tui.startup import paused_gc
 
-    with paused_gc():  # what the first paint needs: Textual, the screens, HTTP (startup.py)
-        from alloy_tui.alloy.client import preload_http
+    with paused_gc():  # Textual and the screens: the launch's largest imports (startup.py)
         from alloy_tui.tui.app import run_tui
-
-        preload_http()
 
     if sandbox:
         server, settings = start_sandbox(settings)

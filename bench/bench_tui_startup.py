@@ -21,19 +21,15 @@ from bench.report import Ratio, emit, exit_code
 
 BASELINE = "import textual.app"
 
-# The child builds the app the way the CLI does (`cli._no_command`: the UI and the HTTP
-# transport imported with the collector paused, alloy_tui/startup.py) and reports once the
-# table shows a connection.
+# The child builds the app the way the CLI does (`cli._no_command`: the UI imported with the
+# collector paused, alloy_tui/startup.py) and reports once the table shows a connection.
 APP_CHILD = """
 import asyncio, sys, time
 from alloy_tui.config import load_settings
 from alloy_tui.startup import paused_gc
 
 with paused_gc():
-    from alloy_tui.alloy.client import preload_http
     from alloy_tui.tui.app import make_app
-
-    preload_http()
 
 async def main() -> None:
     settings = load_settings(use_cwd_env=False).with_overrides(

@@ -129,13 +129,6 @@ def make_http(
 LIMITS: Final = httpx.Limits(max_connections=20, max_keepalive_connections=10)
 
 
-def preload_http() -> None:
-    """Import what the first request needs and httpx imports only then (httpcore, h11, anyio:
-    its transports): for a launch that sends one at once, with its other imports
-    (alloy_tui/startup.py)."""
-    import httpcore  # noqa: F401
-
-
 class _Transports(httpx.AsyncBaseTransport):
     """httpx's own transport, made at the first request of each scheme. httpx builds its TLS
     context (the CA bundle: 100-200 ms) when a client is made, which delayed the app's first
