@@ -16,7 +16,7 @@ from alloy_tui.tui.modals.help import HelpModal
 from alloy_tui.tui.modals.sort_builder import SortBuilderModal
 from alloy_tui.tui.screens.create import CreatePageScreen
 from alloy_tui.tui.screens.database import DatabaseScreen
-from alloy_tui.tui.screens.search import SearchScreen, fitted_widths
+from alloy_tui.tui.screens.search import KIND_WIDTH, SearchScreen, fitted_widths
 from tests.tui.conftest import SIZE, build_app, expect_screen, settle, wait_until
 from tests.tui.pages_helpers import find_database, started
 
@@ -112,8 +112,8 @@ def test_search_columns_fit_the_terminal() -> None:
     # Wide terminals keep the designed widths (the snapshots are unchanged).
     assert fitted_widths(120) == (52, 30)
     title, parent = fitted_widths(80)
-    # kind 8 + edited 14 + padding 8 + scrollbar 2 leave the rest to title and parent.
-    assert title + parent + 8 + 14 + 8 + 2 == 80
+    # kind + edited 14 + padding 8 + scrollbar 2 leave the rest to title and parent.
+    assert title + parent + KIND_WIDTH + 14 + 8 + 2 == 80
     assert title > parent >= 10
 
 
