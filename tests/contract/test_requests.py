@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -19,7 +20,7 @@ import pytest
 
 from alloy_tui.alloy.body_sync import apply_plan
 from alloy_tui.alloy.client import AlloyClient, ClientOptions, make_http
-from alloy_tui.alloy.notion_api import NotionAPI
+from alloy_tui.alloy.notion_api import DATA_SOURCES_VERSION, NotionAPI
 from alloy_tui.alloy.secret import Secret
 from alloy_tui.creating import NewPage
 from alloy_tui.notion.bodyplan import plan_body
@@ -30,10 +31,6 @@ from alloy_tui.sandbox.defaults import DEFAULT_API_KEY, DEFAULT_USER_ID, SEED_CO
 from alloy_tui.sandbox.server import SandboxServer
 from tests.contract import openapi
 from tests.contract.conftest import Seed
-
-CLIENT_XFAIL = pytest.mark.xfail(
-    strict=True, reason="the client speaks 2022-06-28; data sources (issue 8) not in the client yet"
-)
 
 
 @dataclass
@@ -78,19 +75,31 @@ class App:
     recorder: Recorder
 
 
-@pytest.fixture
-async def app(contract_sandbox: SandboxServer) -> AsyncIterator[App]:
+@asynccontextmanager
+async def recorded(sandbox: SandboxServer, version: str | None = None) -> AsyncIterator[App]:
+    """The app's NotionAPI over a recording transport (`version`: its Notion-Version pin)."""
     recorder = Recorder()
     async with make_http(transport=recorder) as http:
         client = AlloyClient(
             http,
-            base_url=contract_sandbox.base_url,
+            base_url=sandbox.base_url,
             api_key=Secret(DEFAULT_API_KEY),
             user_id=DEFAULT_USER_ID,
             options=ClientOptions(rate_limit=False, max_attempts=1),
             rng=random.Random(0),
         )
-        yield App(NotionAPI(client, SEED_CONNECTION_ID), recorder)
+        notion = (
+            NotionAPI(client, SEED_CONNECTION_ID)
+            if version is None
+            else NotionAPI(client, SEED_CONNECTION_ID, notion_version=version)
+        )
+        yield App(notion, recorder)
+
+
+@pytest.fixture
+async def app(contract_sandbox: SandboxServer) -> AsyncIterator[App]:
+    async with recorded(contract_sandbox) as app:
+        yield app
 
 
 def problems_of(calls: list[Call], as_op: dict[str, str] | None = None) -> list[str]:
@@ -236,19 +245,35 @@ async def test_a_row_in_a_database(app: App, seed: Seed) -> None:
     assert_conform(app.recorder.take())
 
 
-@CLIENT_XFAIL
-async def test_search_for_databases(app: App) -> None:
-    """The app filters search by `database`; the file's enum is `page` or `data_source`."""
-    await app.notion.search("Tasks", filter_object="database")
-    assert_conform(app.recorder.take())
+@pytest.fixture
+async def app_2025(contract_sandbox: SandboxServer) -> AsyncIterator[App]:
+    """The client pinned to Notion-Version 2025-09-03 (config `notion_version`), as it also
+    behaves once a connector answers in that version's shapes."""
+    async with recorded(contract_sandbox, DATA_SOURCES_VERSION) as app:
+        yield app
 
 
-@CLIENT_XFAIL
-async def test_the_database_query_is_a_2025_operation(app: App, seed: Seed) -> None:
-    """The app queries with post-database-query, which the 2025-09-03 file does not have."""
-    await app.notion.query_database(seed.database_id, page_size=5)
-    calls = app.recorder.take()
+async def test_search_for_databases(app_2025: App) -> None:
+    """The app's "databases" filter: the file's enum is `page` or `data_source`, and a client
+    speaking 2025-09-03 sends `data_source` (2022-06-28's `database` is that version's own)."""
+    await app_2025.notion.search("Tasks", filter_object="database")
+    calls = app_2025.recorder.take()
+    assert calls[0].payload["requestBody"]["filter"]["value"] == "data_source"
+    assert_conform(calls)
+
+
+async def test_a_database_is_queried_through_its_data_source(app_2025: App, seed: Seed) -> None:
+    """In 2025-09-03 the app reads a database's sources and queries one with
+    query-data-source: every operation it sends is in the file, every body fits."""
+    notion = app_2025.notion
+    database = await notion.get_database(seed.database_id)
+    sources = await notion.database_sources(database)
+    assert sources, database
+    await notion.query_data_source(sources[0][0], page_size=5)
+    calls = app_2025.recorder.take()
     assert {call.action for call in calls} <= set(openapi.operations())
+    assert "query-data-source" in {call.action for call in calls}
+    assert_conform(calls)
 
 
 async def test_the_database_query_body_fits_its_2025_successor(app: App, seed: Seed) -> None:
