@@ -452,13 +452,25 @@ class AlloyApp(App[None]):
             else:
                 self.pop_screen()
 
+    def running_work(self) -> list[str]:
+        """What quitting now would cut short, one phrase per kind of work in flight (the
+        worker groups in `QUIT_INTERRUPTS`), in the order they started."""
+        running: list[str] = []
+        for worker in self.workers:
+            what = QUIT_INTERRUPTS.get(worker.group)
+            if what and not worker.is_finished and what not in running:
+                running.append(what)
+        return running
+
     async def action_quit(self) -> None:
-        """Ctrl+Q: quit at once, unless a screen holds unsaved edits; then ask (a page's draft
-        is written first, so it is offered back at the next start whatever the answer)."""
+        """Ctrl+Q: quit at once, unless a screen holds unsaved edits or work is in flight (a
+        connect waiting for the browser, a save, rows loading); then say what and ask (a page's
+        draft is written first, so it is offered back at the next start whatever the answer)."""
         from alloy_tui.tui.screens.page import PageScreen
 
         unsaved = self.unsaved_screens()
-        if not unsaved:
+        running = self.running_work()
+        if not unsaved and not running:
             self.exit()
             return
         if isinstance(self.screen, ConfirmModal) and self.screen.id == "quit-confirm":
@@ -467,25 +479,25 @@ class AlloyApp(App[None]):
         for page in pages:
             page.flush_draft()
         forms = len(unsaved) - len(pages)
-        kept = (
+        parts = [
+            f"{_unsaved_names(unsaved)} are not saved in Notion." if unsaved else "",
             "They stay as drafts on disk and are offered back when you start alloy-tui again."
             if pages
-            else ""
-        )
-        lost = "What is typed in the new-page form is lost." if forms else ""
+            else "",
+            "What is typed in the new-page form is lost." if forms else "",
+            f"Still running: {'; '.join(running)}. Quitting stops it where it is."
+            if running
+            else "",
+        ]
 
         def answered(quit_now: bool | None) -> None:
             if quit_now:
                 self.exit()
 
         modal = ConfirmModal(
-            "Quit with unsaved changes?",
-            " ".join(
-                part
-                for part in (f"{_unsaved_names(unsaved)} are not saved in Notion.", kept, lost)
-                if part
-            ),
-            confirm="Quit",
+            "Quit with unsaved changes?" if unsaved else "Quit while work is running?",
+            " ".join(part for part in parts if part),
+            confirm="Quit anyway" if running else "Quit",
             cancel="Stay",
             danger=bool(forms),
         )
@@ -665,6 +677,19 @@ class AlloyApp(App[None]):
         self.push_screen(
             ErrorModal(f"Something went wrong{f' · {where}' if where else ''}", sentence, remedy)
         )
+
+
+QUIT_INTERRUPTS: dict[str, str] = {
+    "oauth": "a connect waiting for the browser's sign-in",
+    "sandbox-approve": "a connect waiting for the browser's sign-in",
+    "page-save": "a page change being sent to Notion (save, trash or restore)",
+    "page-create": "a new page being created in Notion",
+    "db-more": "the database's rows loading",
+    "requests-replay": "a request being replayed",
+    "explorer-run": "an action running in the explorer",
+}
+"""The worker groups whose work Ctrl+Q would cut short, and how the quit question names it.
+Groups that only read for display (search, page loads) are left out: quitting loses nothing."""
 
 
 def _unsaved_names(screens: list[Screen[Any]]) -> str:

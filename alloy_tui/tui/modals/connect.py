@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
+import threading
 import time
+import webbrowser
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -15,7 +18,7 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Button, Footer, Label, Static
 
-from alloy_tui.alloy.connect import ConnectEvent
+from alloy_tui.alloy.connect import ConnectEvent, browser_available
 from alloy_tui.alloy.sandbox_admin import SandboxApprovalError
 from alloy_tui.state import CONNECTABLE
 from alloy_tui.tui.app import AlloyApp
@@ -63,8 +66,11 @@ this attempt knows. The new connection then becomes the active one.
         clock: Callable[[], float] = time.monotonic,
         connector: str = "notion",
         replacing: str | None = None,
+        open_browser: Callable[[str], bool] | None = None,
     ) -> None:
         super().__init__(classes="dialog")
+        self.open_browser = open_browser or _open_in_new_window
+        """Opens the link; False (or an exception) when no browser could be started."""
         self.start = start
         self.connector = connector
         self.service = dict(CONNECTABLE).get(connector, connector)
@@ -184,8 +190,36 @@ this attempt knows. The new connection then becomes the active one.
 
     @on(Button.Pressed, "#open")
     def action_open_url(self) -> None:
-        if self.url:
-            self.app.open_url(self.url)
+        """o: open the link in a browser, off the event loop (a launcher may take a while).
+        When none can be opened here, the dialog says so and what to do instead."""
+        if not self.url:
+            return
+        if not browser_available():
+            self.show_no_browser("there is no display here and BROWSER is not set")
+            return
+        threading.Thread(
+            target=self._open_in_thread, args=(self.url,), name="alloy-tui-browser", daemon=True
+        ).start()
+
+    def _open_in_thread(self, url: str) -> None:
+        reason = "no browser answered (Python's webbrowser module found none to run)"
+        try:
+            opened = self.open_browser(url)
+        except (OSError, webbrowser.Error) as error:
+            opened = False
+            reason = f"starting it failed: {error}"
+        if not opened:
+            with contextlib.suppress(RuntimeError):  # the app closed meanwhile
+                self.app.call_from_thread(self.show_no_browser, reason)
+
+    def show_no_browser(self, reason: str) -> None:
+        if not self.is_attached or self.finished is not None:
+            return
+        self.query_one("#dialog-remedy", Static).update(
+            f"No browser could be opened: {reason}. Press y to copy the link, then open it in "
+            "a browser on any computer; this dialog keeps waiting and closes by itself once "
+            f"you allow access.{' Or press a to approve in the sandbox.' if self.sandbox else ''}"
+        )
 
     @on(Button.Pressed, "#approve")
     def action_approve(self) -> None:
@@ -249,3 +283,7 @@ _DEFAULT_MESSAGES = {
     "listing": "Looking up the new connection…",
     "done": "Connected.",
 }
+
+
+def _open_in_new_window(url: str) -> bool:
+    return webbrowser.open(url, new=2)
