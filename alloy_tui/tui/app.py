@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.screen import ModalScreen, Screen
@@ -504,6 +504,14 @@ class AlloyApp(App[None]):
         modal.id = "quit-confirm"
         self.push_screen(modal, answered)
 
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's palette commands, with its Screenshot replaced by one that says where the
+        file went, or why it could not be written (alloy_tui.tui.screenshot)."""
+        from alloy_tui.tui.screenshot import TITLE, screenshot_command
+
+        for command in super().get_system_commands(screen):
+            yield screenshot_command(self) if command.title == TITLE else command
+
     def action_connect(self, connector: str = "notion", replacing: str = "") -> None:
         from alloy_tui.tui.modals.connect import ConnectModal
 
@@ -657,7 +665,10 @@ class AlloyApp(App[None]):
 
             self.push_screen(
                 RevokedConnectionModal(
-                    error.sentence, error.remedy, active.name if active else None
+                    error.sentence,
+                    error.remedy,
+                    active.name if active else None,
+                    active.connector_id if active else "notion",
                 ),
                 chosen,
             )
