@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Final, Literal
 
 from textual import on
 from textual.app import ComposeResult
@@ -11,7 +11,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Label, Static
 
+from alloy_tui.state import CONNECTABLE
+
 RevokedChoice = Literal["reconnect", "connections", "dismiss"]
+NOTION: Final = "notion"
 
 
 class ErrorModal(ModalScreen[None]):
@@ -48,12 +51,13 @@ class ErrorModal(ModalScreen[None]):
 
 
 class RevokedConnectionModal(ModalScreen[RevokedChoice]):
-    """The active connection is gone (revoked in Notion or deleted): reconnect or pick another."""
+    """A connection is gone (revoked at its service or deleted in Alloy): reconnect or pick
+    another. The dialog names the connection's own service (Notion, Slack...)."""
 
     HELP = """\
-The active connection no longer reaches Notion: it was revoked in Notion or deleted in Alloy.
+The connection no longer reaches its service: it was revoked there or deleted in Alloy.
 
-- **c** connects Notion again through OAuth (the new connection becomes the active one).
+- **c** connects that service again through OAuth.
 - **p** goes to the connections to pick another one.
 - **Esc** closes this message; what you typed stays where it was.
 """
@@ -64,11 +68,20 @@ The active connection no longer reaches Notion: it was revoked in Notion or dele
         Binding("p", "choose('connections')", "Pick another", id="revoked.pick"),
     ]
 
-    def __init__(self, sentence: str, remedy: str, connection_name: str | None) -> None:
+    def __init__(
+        self,
+        sentence: str,
+        remedy: str,
+        connection_name: str | None,
+        connector_id: str = NOTION,
+    ) -> None:
+        """`connector_id`: the connection's connector (the active connection is Notion's)."""
         super().__init__(classes="dialog")
         self.sentence = sentence
         self.remedy = remedy
         self.connection_name = connection_name
+        self.service = dict(CONNECTABLE).get(connector_id, connector_id)
+        """The service named in the dialog (Alloy's connector id when the app has no name)."""
 
     def compose(self) -> ComposeResult:
         name = f" “{self.connection_name}”" if self.connection_name else ""
@@ -77,7 +90,7 @@ The active connection no longer reaches Notion: it was revoked in Notion or dele
             yield Label(f"The connection{name} no longer works", id="dialog-title", markup=False)
             yield Static(self.sentence, id="dialog-message", markup=False)
             yield Static(
-                "Reconnect Notion (c) or pick another connection (p).",
+                f"Reconnect {self.service} (c) or pick another connection (p).",
                 id="dialog-remedy",
                 markup=False,
             )
