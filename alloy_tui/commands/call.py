@@ -1,15 +1,18 @@
 """`alloy-tui actions` and `alloy-tui call`: any connector's action catalog, and any action run
-through the active connection (`--connection ID`), its answer printed."""
+through a connection of its connector (`--connection ID`, else the active or the only one), its
+answer printed and a connector's error answer turned into an exit code."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Mapping
 from typing import Any, Final
 
 from alloy_tui.alloy.notion_api import ACTION_KINDS, CONNECTOR_ID, DATA_SOURCES_VERSION
 from alloy_tui.alloy.retry import ActionKind
+from alloy_tui.commands.call_support import choose_connection, connector_error
 from alloy_tui.commands.common import EXIT_OK, CommandError, Context, read_text_file
 from alloy_tui.notion.models import object_title
 
@@ -97,7 +100,6 @@ async def run_call(ns: argparse.Namespace, ctx: Context) -> int:
     path = parse_pairs(ns.path, "--path")
     query = parse_pairs(ns.query, "--query")
     body = parse_body(ns.body)
-    connection_id = ctx.connection_id()
     action = await ctx.client.get_action(ns.connector, ns.action)
     action_id = str(action.get("id") or ns.action)
     missing = _missing_path_params(action, path)
@@ -108,6 +110,7 @@ async def run_call(ns: argparse.Namespace, ctx: Context) -> int:
             f"{', '.join(missing)}.",
             f"Add {needed}.",
         )
+    connection_id = await choose_connection(ctx, ns.connector, getattr(ns, "connection", None))
     headers: dict[str, str] | None = None
     if ns.connector == CONNECTOR_ID:
         version = DATA_SOURCES_VERSION if "data-source" in action_id else None
@@ -126,7 +129,12 @@ async def run_call(ns: argparse.Namespace, ctx: Context) -> int:
         ctx.out.json(answer)
     else:
         _print_answer(ctx, answer)
-    return EXIT_OK
+    refused = connector_error(ns.connector, answer)
+    if refused is None:
+        return EXIT_OK
+    exit_code, sentence, remedy = refused
+    print(f"error: {sentence}\n{remedy}", file=sys.stderr)
+    return exit_code
 
 
 def _print_answer(ctx: Context, answer: Any) -> None:

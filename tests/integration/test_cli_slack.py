@@ -113,7 +113,7 @@ def test_call_slack_pages_by_cursor_and_posts(
     assert history["messages"][0]["text"] == "deployed from the shell"
     assert history["messages"][0]["ts"] == posted["ts"]
 
-    refused = slack_shell.ok(
+    refused = slack_shell(
         "call",
         "slack",
         "users_info",
@@ -122,8 +122,8 @@ def test_call_slack_pages_by_cursor_and_posts(
         "--connection",
         slack,
         "--json",
-    ).json()
-    assert refused == {"ok": False, "error": "user_not_found"}
+    )
+    assert refused.code == 4 and refused.json() == {"ok": False, "error": "user_not_found"}
     catalog = slack_shell.ok("actions", "slack").out
     assert "chat_postMessage" in catalog and "/conversations.history" in catalog
 
