@@ -207,6 +207,10 @@ Every connector Alloy offers and every action of each, run through one of your c
         self.actions = []
         self.query_one("#explorer-filter", Input).value = ""
         self._fill_list()
+        # The last connector's connections go at once: a run never goes through one of them.
+        select = self.query_one("#explorer-connection", Select)
+        select.set_options([])
+        select.disabled = True
         self.load_actions(connector)
         self.load_connections(connector)
 
