@@ -13,7 +13,12 @@ from alloy_tui.sandbox.defaults import DEFAULT_API_KEY
 from alloy_tui.sandbox.server import SandboxServer
 from alloy_tui.tui.app import AlloyApp
 from alloy_tui.tui.screens.connections import ConnectionsScreen
-from alloy_tui.tui.screens.requests import RequestsScreen, pretty_body, retries_text
+from alloy_tui.tui.screens.requests import (
+    RequestsScreen,
+    fitted_columns,
+    pretty_body,
+    retries_text,
+)
 from alloy_tui.tui.widgets.rows_table import RowsTable
 from tests.tui.conftest import SIZE, build_app, settle, wait_until
 
@@ -172,3 +177,32 @@ def test_retries_column() -> None:
     assert retries_text(record) == ""
     record.attempts, record.waited_s = 3, 1.5
     assert retries_text(record) == "2 retries · waited 1.5 s"
+
+
+@pytest.mark.parametrize("width", [80, 90, 99, 100, 108, 120, 200])
+def test_fitted_columns_keep_every_shown_column_in_the_terminal(width: int) -> None:
+    from alloy_tui.tui.screens.requests import COLUMNS, MIN_CALL_WIDTH
+
+    call, hidden = fitted_columns(width)
+    assert hidden == ({"time", "connection"} if width < 100 else set())
+    shown = [w if key != "call" else call for _, key, w in COLUMNS if key not in hidden]
+    assert sum(w + 2 for w in shown) + 2 <= width  # padding, and the scrollbar's two cells
+    assert MIN_CALL_WIDTH <= call <= 34
+
+
+async def test_requests_at_80_columns_shows_latency_and_retries(sandbox: SandboxServer) -> None:
+    app = build_app(sandbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+l")
+        await wait_until(pilot, lambda: isinstance(app.screen, RequestsScreen))
+        await settle(pilot)
+        table = app.screen.query_one("#requests-table", RowsTable)
+        header = table.render_line(0).text
+        assert "Latency" in header and "Retries" in header
+        assert "Time" not in header and "Connection" not in header
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        await pilot.resize_terminal(120, 36)
+        await wait_until(pilot, lambda: "Connection" in table.render_line(0).text)
+        assert "Time" in table.render_line(0).text
+        assert table.columns["call"].inner_width == 34

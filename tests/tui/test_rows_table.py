@@ -312,3 +312,23 @@ async def test_a_label_changes_and_its_column_fits_it() -> None:
         table.set_column_label("due", "Due")
         assert table.columns["due"].inner_width == len("2025")  # back to its widest cell
         await pilot.pause()
+
+
+async def test_a_hidden_column_takes_no_room_and_keeps_its_cells() -> None:
+    app = TableApp()
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.table
+        table.add_column("Size", key="size", width=4)
+        table.add_row("first", "page", "12", key="a")
+        await pilot.pause()
+        assert line(table, 1).startswith(" first         page  12   ")
+        width = table.virtual_size.width
+        table.set_column_visible("kind", False)
+        await pilot.pause()
+        assert line(table, 0).startswith(" Name          Size ")
+        assert line(table, 1).startswith(" first         12   ")
+        assert table.virtual_size.width == width - len(" page ")
+        table.set_column_visible("kind", True)
+        await pilot.pause()
+        assert table.get_row("a") == ("first", "page", "12")
+        assert line(table, 1).startswith(" first         page  12   ")

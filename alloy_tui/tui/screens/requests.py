@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from rich.console import Console, Group, RenderableType
 from rich.syntax import Syntax
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -35,16 +35,32 @@ MAX_BODY_LINES = 300
 """Lines of a pretty-printed body shown in the details pane; the rest is summarised."""
 CURL_KEY_PLACEHOLDER = "$ALLOY_API_KEY"
 
-COLUMNS: tuple[tuple[str, str, int | None], ...] = (
+CALL_WIDTH = 34
+"""The Call column's width when the terminal has room; it narrows with the terminal."""
+COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("#", "id", 4),
     ("Time", "time", 8),
     ("Method", "method", 6),
-    ("Call", "call", 34),
+    ("Call", "call", CALL_WIDTH),
     ("Connection", "connection", 10),
     ("Status", "status", 6),
     ("Latency", "latency", 8),
     ("Retries", "retries", 14),
 )
+MIN_CALL_WIDTH = 16
+NARROW_BELOW = 100
+"""Terminals narrower than this leave out Time and Connection (the details pane shows both)."""
+NARROW_HIDDEN = frozenset({"time", "connection"})
+
+
+def fitted_columns(total: int) -> tuple[int, frozenset[str]]:
+    """The Call column's width and the columns left out, for a table `total` cells wide, so
+    Latency and Retries stay in view (at 80 columns they were pushed off the right edge)."""
+    hidden = NARROW_HIDDEN if total < NARROW_BELOW else frozenset()
+    # Each column has one cell of padding on both sides; the vertical scrollbar takes two.
+    others = sum(width + 2 for _, key, width in COLUMNS if key not in hidden and key != "call")
+    spare = total - 2 - others - 2
+    return max(MIN_CALL_WIDTH, min(CALL_WIDTH, spare)), hidden
 
 
 def call_label(record: RequestRecord) -> str:
@@ -221,6 +237,7 @@ hidden everywhere: the API key, OAuth codes and tokens never appear.
         table = RowsTable(id="requests-table", zebra_stripes=True)
         for label, key, width in COLUMNS:
             table.add_column(label, key=key, width=width)
+        self._fit_columns(table, self.app.size.width)
         yield table
         with VerticalScroll(id="requests-details"):
             yield Static("", id="requests-detail-body")
@@ -245,6 +262,16 @@ hidden everywhere: the API key, OAuth codes and tokens never appear.
             if table.has_row(key):
                 table.update_cell(key, "status", status_text(record, self.status_colors))
         self.show_record(self.highlighted())
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_columns(self.table, event.size.width)
+
+    @staticmethod
+    def _fit_columns(table: RowsTable, total: int) -> None:
+        call_width, hidden = fitted_columns(total)
+        table.set_column_width("call", call_width)
+        for key in NARROW_HIDDEN:
+            table.set_column_visible(key, key not in hidden)
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)

@@ -325,6 +325,13 @@ class RowsTable(ScrollView, can_focus=True):
             column.width = width
             self._layout_changed()
 
+    def set_column_visible(self, column_key: str, visible: bool) -> None:
+        """Show or leave out a column (it keeps its cells; a hidden one takes no room)."""
+        column = self._columns[self._column_position(column_key)]
+        if column.visible != visible:
+            column.visible = visible
+            self._layout_changed()
+
     # ---- rows ----------------------------------------------------------------------------
 
     def add_row(self, *cells: Cell, key: str) -> str:
@@ -469,14 +476,14 @@ class RowsTable(ScrollView, can_focus=True):
 
     def _column_span(self, position: int) -> tuple[int, int]:
         """Where a column starts in the table and how wide it is, padding included."""
-        pad = 2 * self.cell_padding
-        start = sum(column.inner_width + pad for column in self._columns[:position])
-        return start, self._columns[position].inner_width + pad
+        pad = self.cell_padding
+        start = sum(column.span(pad) for column in self._columns[:position])
+        return start, self._columns[position].span(pad)
 
     @property
     def _fixed_width(self) -> int:
-        pad = 2 * self.cell_padding
-        return sum(column.inner_width + pad for column in self._columns[: self._fixed_columns])
+        pad = self.cell_padding
+        return sum(column.span(pad) for column in self._columns[: self._fixed_columns])
 
     def _scroll_column_into_view(self, position: int) -> None:
         if position < self._fixed_columns:
@@ -589,9 +596,8 @@ class RowsTable(ScrollView, can_focus=True):
         if offset is None:
             return None
         x = offset.x if offset.x < self._fixed_width else offset.x + int(self.scroll_x)
-        pad = 2 * self.cell_padding
         for position, column in enumerate(self._columns):
-            x -= column.inner_width + pad
+            x -= column.span(self.cell_padding)
             if x < 0:
                 return position
         return None
@@ -643,8 +649,7 @@ class RowsTable(ScrollView, can_focus=True):
 
     @property
     def _table_width(self) -> int:
-        padding = 2 * self.cell_padding
-        return sum(column.inner_width + padding for column in self._columns)
+        return sum(column.span(self.cell_padding) for column in self._columns)
 
     def _update_virtual_size(self) -> None:
         self.virtual_size = Size(self._table_width, len(self._keys) + self._header_height)

@@ -31,10 +31,16 @@ class Column:
     overflow: Overflow = "crop"
     content_width: int = 0
     """The widest cell or label seen (what a column without a fixed width takes)."""
+    visible: bool = True
+    """False: the column takes no room (a narrow terminal leaves it out); its cells are kept."""
 
     @property
     def inner_width(self) -> int:
         return self.content_width if self.width is None else self.width
+
+    def span(self, padding: int) -> int:
+        """The cells the column takes in the table: its width and `padding` on both sides."""
+        return self.inner_width + 2 * padding if self.visible else 0
 
 
 def first_line(cell: Cell) -> Text:
@@ -79,10 +85,12 @@ class TableLine:
         # One meta per cell, as DataTable has: each cell stays a run of its own when exported.
         meta = Style.from_meta
         segments: list[Segment] = []
-        x = sum(column.inner_width + 2 * pad for column in columns[:first])
+        x = sum(column.span(pad) for column in columns[:first])
         start: int | None = None
         for position in range(first, min(last, len(columns))):
             column = columns[position]
+            if not column.visible:
+                continue
             inner = column.inner_width
             edge = x + inner + 2 * pad
             if edge <= left:
