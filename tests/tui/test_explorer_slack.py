@@ -12,7 +12,7 @@ from textual.widgets import Select, Static
 from alloy_tui.sandbox.defaults import SEED_CONNECTION_ID
 from alloy_tui.sandbox.server import SandboxServer
 from tests.tui.conftest import SIZE, build_app, wait_until
-from tests.tui.test_explorer import open_explorer, option_ids, pick, run
+from tests.tui.test_explorer import field, open_explorer, option_ids, pick, run
 
 
 def connect_slack(server: SandboxServer) -> str:
@@ -54,7 +54,6 @@ async def test_slack_action_runs_through_the_slack_connection(
         await pilot.press("escape")
         await wait_until(pilot, lambda: screen.connector is None)
         await pick(pilot, screen, "slack")
-        assert SEED_CONNECTION_ID not in choices(select)  # Notion's is gone before the list
         await wait_until(
             pilot, lambda: bool(screen.actions) and select.value == slack and not select.disabled
         )
@@ -75,3 +74,27 @@ async def test_slack_action_runs_through_the_slack_connection(
         assert all(f'"name": "{name}"' in screen.answer_text() for name in names[:3])
         head = str(screen.query_one("#explorer-answer-head", Static).render())
         assert f"200 · call #{record.id}" in head
+        assert not screen.query_one("#explorer-answer-head").has_class("-error")
+        # Slack's refusal (HTTP 200, ok false) is shown, and said in the heading.
+        await pilot.press("escape")
+        await pick(pilot, screen, "conversations_history")
+        await wait_until(
+            pilot,
+            lambda: screen.action is not None and screen.action.id == "conversations_history",
+        )
+        await pilot.pause()
+        field(screen, "channel").value = "C0NOWHERE"
+        refused = await run(pilot, screen)
+        assert refused == {"ok": False, "error": "channel_not_found"}
+        assert '"error": "channel_not_found"' in screen.answer_text()
+        record = app.state.log.records()[-1]
+        head_widget = screen.query_one("#explorer-answer-head", Static)
+        head = str(head_widget.render())
+        assert f"200 · refused: channel_not_found · call #{record.id}" in head
+        assert head_widget.has_class("-error")
+        # Another connector: the Slack connection is gone at once, before Notion's are listed
+        # (nothing awaited in between, so no worker has run yet).
+        screen.open_connector(next(c for c in screen.connectors if c.id == "notion"))
+        assert choices(select) == [] and select.disabled
+        await wait_until(pilot, lambda: select.value == SEED_CONNECTION_ID)
+        assert choices(select) == [SEED_CONNECTION_ID] and not select.disabled

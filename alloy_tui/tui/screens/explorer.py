@@ -463,12 +463,15 @@ Every connector Alloy offers and every action of each, run through one of your c
         area.load_text(self.app.state.log.redact(text))
         area.remove_class("hidden")
         parts = [f"{status or 'OK'}"]
+        refused = _refusal(answer)
+        if refused:
+            parts.append(f"refused: {refused}")
         if self.last_call_id is not None:
             parts.append(f"call #{self.last_call_id} (ctrl+l: Requests)")
         parts.append(f"{len(lines)} line{'s' if len(lines) != 1 else ''}")
         if left_out:
             parts.append(f"the first {MAX_ANSWER_LINES} shown")
-        self._answer_head("Answer · " + " · ".join(parts))
+        self._answer_head("Answer · " + " · ".join(parts), error=bool(refused))
         more = self.query_one("#explorer-show-all", Button)
         more.label = f"Show all ({left_out} more lines)  ctrl+o"
         more.set_class(not left_out, "hidden")
@@ -535,6 +538,13 @@ Every connector Alloy offers and every action of each, run through one of your c
             self._back_to_connectors()
         else:
             self.dismiss()
+
+
+def _refusal(answer: Any) -> str | None:
+    """The error code of a refusal answered with HTTP 200 (Slack's `{"ok": false, "error"}`)."""
+    if isinstance(answer, dict) and answer.get("ok") is False:
+        return str(answer.get("error") or "unknown_error")
+    return None
 
 
 def _matches(needle: str, *texts: str) -> bool:
