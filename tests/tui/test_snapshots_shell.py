@@ -29,6 +29,10 @@ def snapshot_app(sandbox_factory: Callable[..., SandboxServer]) -> AlloyApp:
 
 async def _ready(pilot: Any) -> None:
     await settle(pilot)
+    # The final state has a focused widget: the list gives the focus back to its table once
+    # its loading indicator is gone, a turn after the last worker (the footer shows it).
+    await wait_until(pilot, lambda: pilot.app.screen.focused is not None)
+    await settle(pilot)
     app = pilot.app
     assert isinstance(app, AlloyApp)
     # Latency is the only value that varies between runs: freeze it like the clock.

@@ -145,7 +145,7 @@ Everything the app reads or writes goes through the **active** connection (marke
             self.checking = False
         self.render_rows()
         if self.focused is None:  # the list's loading indicator took the focus away
-            self.table.focus()
+            self.set_focus(self.table)  # now, not a turn later: the first key must reach it
 
     def _show_error(self, text: str | None) -> None:
         error = self.query_one("#connections-error", Static)
