@@ -194,6 +194,12 @@ page's ••• menu → Connections and add the integration.
     def table(self) -> RowsTable:
         return self.query_one("#search-results", RowsTable)
 
+    @property
+    def _taken_down(self) -> bool:
+        """The screen is being taken down (the app quits, or the screen was popped) while an
+        answer was on the way: its widgets may be gone, so the answer is dropped."""
+        return not self.is_attached or not self.query("#search-results")
+
     def on_resize(self, event: events.Resize) -> None:
         """Keep every column in view: a fixed 52-cell title pushed "Last edited" out of an
         80-column terminal."""
@@ -294,6 +300,8 @@ page's ••• menu → Connections and add the integration.
         results.loading = False
         if results.generation != self._generation:
             return  # a newer query started while this page was on the way
+        if self._taken_down:
+            return
         added = self.add_results(page.results)
         results.follow(page, added)
         self._update_summary()
@@ -358,7 +366,7 @@ page's ••• menu → Connections and add the integration.
             except AlloyError:
                 # A parent not shared with the integration has no title we may show.
                 label = "(not shared)"
-            if generation != self._generation:
+            if generation != self._generation or self._taken_down:
                 return
             self._set_parent_cells(self._pending_parents.pop(key, []), label)
 
@@ -472,7 +480,7 @@ page's ••• menu → Connections and add the integration.
             page = None
         except AlloyError:
             return  # the row keeps what the search said; opening it again tells the rest
-        if generation != self._generation or not self.table.has_row(page_id):
+        if generation != self._generation or self._taken_down or not self.table.has_row(page_id):
             return
         table = self.table
         if page is None:
