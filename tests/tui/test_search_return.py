@@ -29,21 +29,27 @@ async def _search_for(app: AlloyApp, pilot: Any, text: str) -> SearchScreen:
     return screen
 
 
+async def _opened_from_search(app: AlloyApp, pilot: Any, title: str) -> tuple[str, SearchScreen]:
+    """A new Tasks row titled `title`, found in Search and opened with Enter (body loaded)."""
+    await started(pilot)
+    tasks = await find_database(app, "Tasks")
+    page_id = await new_row(app, tasks, title)
+    screen = await _search_for(app, pilot, title)
+    screen.set_focus(screen.table)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, PageScreen))
+    page = expect_screen(app, PageScreen)
+    await wait_until(pilot, lambda: page.body_loaded)
+    await settle(pilot)
+    return page_id, screen
+
+
 async def test_a_page_trashed_from_the_editor_is_marked_in_the_results(
     sandbox: SandboxServer,
 ) -> None:
     app = build_app(sandbox)
     async with app.run_test(size=SIZE) as pilot:
-        await started(pilot)
-        tasks = await find_database(app, "Tasks")
-        page_id = await new_row(app, tasks, "Row to trash from search")
-        screen = await _search_for(app, pilot, "Row to trash from search")
-        screen.set_focus(screen.table)
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, PageScreen))
-        page = expect_screen(app, PageScreen)
-        await wait_until(pilot, lambda: page.body_loaded)
-        await settle(pilot)
+        page_id, screen = await _opened_from_search(app, pilot, "Row to trash from search")
         reads = len(requests_for(app, "retrieve-a-page"))
         await pilot.press("ctrl+d")
         await settle(pilot)
@@ -60,16 +66,7 @@ async def test_a_page_renamed_elsewhere_shows_its_new_title_on_the_way_back(
 ) -> None:
     app = build_app(sandbox)
     async with app.run_test(size=SIZE) as pilot:
-        await started(pilot)
-        tasks = await find_database(app, "Tasks")
-        page_id = await new_row(app, tasks, "Row renamed meanwhile")
-        screen = await _search_for(app, pilot, "Row renamed meanwhile")
-        screen.set_focus(screen.table)
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, PageScreen))
-        page = expect_screen(app, PageScreen)
-        await wait_until(pilot, lambda: page.body_loaded)
-        await settle(pilot)
+        page_id, screen = await _opened_from_search(app, pilot, "Row renamed meanwhile")
         # A second writer renames it while it is open; then the user goes back.
         await app.state.notion.update_page(
             page_id, {"Name": {"title": [{"type": "text", "text": {"content": "Renamed row"}}]}}
