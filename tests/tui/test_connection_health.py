@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from textual.pilot import Pilot
@@ -20,29 +19,7 @@ from alloy_tui.tui.modals.connect import ConnectModal
 from alloy_tui.tui.modals.picker import PickerModal
 from alloy_tui.tui.screens.connections import ConnectionsScreen
 from tests.tui.conftest import SIZE, build_app, settle, wait_until
-
-
-def _slack_connection(server: SandboxServer, *, revoked: bool) -> str:
-    """A Slack connection made over HTTP before the app starts (the sandbox consents by
-    itself); revoked with Slack's auth.revoke when asked."""
-    headers = {"Authorization": f"Bearer {server.config.api_key}", "x-api-version": "2025-09"}
-    user = server.config.user_id
-    with httpx.Client(base_url=server.base_url, headers=headers) as http:
-        started = http.post(
-            "/connectors/slack/credentials",
-            json={"userId": user, "redirectUri": "http://127.0.0.1:9/cb"},
-        ).json()
-        back = http.get(started["oauthUrl"]).headers["location"]
-        code = parse_qs(urlsplit(back).query)["code"][0]
-        connection = http.post(
-            "/connectors/slack/credentials/callback", json={"code": code, "userId": user}
-        ).json()["credentialId"]
-        if revoked:
-            answer = http.post(
-                "/connectors/slack/actions/auth_revoke/execute", json={"credentialId": connection}
-            ).json()
-            assert answer["result"] == {"ok": True, "revoked": True}
-    return str(connection)
+from tests.tui.slack_helpers import slack_connection
 
 
 def _health(app: AlloyApp, connection_id: str) -> str:
@@ -68,7 +45,7 @@ async def test_health_column_says_valid_and_revoked_with_when_it_worked(
     sandbox_factory: Callable[..., SandboxServer],
 ) -> None:
     server = sandbox_factory(rate_limit=False, auto_consent=True)
-    slack = _slack_connection(server, revoked=True)
+    slack = slack_connection(server, revoked=True)
     app = build_app(server)
     async with app.run_test(size=SIZE) as pilot:
         await _checked(app, pilot)
@@ -125,7 +102,7 @@ async def test_enter_on_a_revoked_connection_reconnects_it_in_place(
     sandbox_factory: Callable[..., SandboxServer],
 ) -> None:
     server = sandbox_factory(rate_limit=False, auto_consent=True)
-    revoked = _slack_connection(server, revoked=True)
+    revoked = slack_connection(server, revoked=True)
     app = build_app(server)
     async with app.run_test(size=SIZE) as pilot:
         await _checked(app, pilot)

@@ -4,32 +4,14 @@ connections, and a Slack action runs through a Slack connection and shows Slack'
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import parse_qs, urlsplit
 
-import httpx
 from textual.widgets import Select, Static
 
 from alloy_tui.sandbox.defaults import SEED_CONNECTION_ID
 from alloy_tui.sandbox.server import SandboxServer
 from tests.tui.conftest import SIZE, build_app, wait_until
+from tests.tui.slack_helpers import slack_connection
 from tests.tui.test_explorer import field, open_explorer, option_ids, pick, run
-
-
-def connect_slack(server: SandboxServer) -> str:
-    """A Slack connection made over HTTP before the app starts (the sandbox consents by itself)."""
-    headers = {"Authorization": f"Bearer {server.config.api_key}", "x-api-version": "2025-09"}
-    user = server.config.user_id
-    with httpx.Client(base_url=server.base_url, headers=headers) as http:
-        started = http.post(
-            "/connectors/slack/credentials",
-            json={"userId": user, "redirectUri": "http://127.0.0.1:9/cb"},
-        ).json()
-        back = http.get(started["oauthUrl"]).headers["location"]
-        code = parse_qs(urlsplit(back).query)["code"][0]
-        answer = http.post(
-            "/connectors/slack/credentials/callback", json={"code": code, "userId": user}
-        ).json()
-    return str(answer["credentialId"])
 
 
 def choices(select: Select[str]) -> list[str]:
@@ -40,7 +22,7 @@ async def test_slack_action_runs_through_the_slack_connection(
     sandbox_factory: Callable[..., SandboxServer],
 ) -> None:
     server = sandbox_factory(rate_limit=False, auto_consent=True)
-    slack = connect_slack(server)
+    slack = slack_connection(server)
     app = build_app(server)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_explorer(app, pilot)
