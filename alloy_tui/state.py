@@ -77,6 +77,7 @@ class AppState:
         self._titles: dict[str, str] = {}
         self._drafts: DraftStore | None = None
         self._sandbox_asked = sandbox is not None or settings.sandbox
+        self._prefetch: asyncio.Task[list[Connection]] | None = None
 
     # ---- the client ------------------------------------------------------------------
 
@@ -164,8 +165,21 @@ class AppState:
             return self.settings.sandbox_connection_id
         return self.settings.connection_id
 
+    def prefetch_connections(self) -> None:
+        """Start listing the connections now, before any screen asks: at launch the server
+        answers while the UI is still being built. The next `refresh_connections` takes this
+        answer (or its error) instead of asking again."""
+        if self._prefetch is None:
+            self._prefetch = asyncio.get_running_loop().create_task(self._list_connections())
+
     async def refresh_connections(self) -> list[Connection]:
         """List the Notion connections again and keep the active one if it still exists."""
+        prefetched, self._prefetch = self._prefetch, None
+        if prefetched is not None:
+            return await prefetched
+        return await self._list_connections()
+
+    async def _list_connections(self) -> list[Connection]:
         # Asked side by side with the listing: the first start pays no extra round trip.
         _, connections, others = await asyncio.gather(
             self.ask_if_sandbox(),
@@ -385,7 +399,11 @@ class AppState:
             self._titles[f"{kind}:{obj['id']}"] = object_title(obj)
 
     async def aclose(self) -> None:
-        """Close the client's one HTTP connection pool."""
+        """Close the client's one HTTP connection pool (a prefetch nobody took is cancelled)."""
+        prefetched, self._prefetch = self._prefetch, None
+        if prefetched is not None:
+            prefetched.cancel()
+            await asyncio.gather(prefetched, return_exceptions=True)
         await self.client.aclose()
 
 

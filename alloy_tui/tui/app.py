@@ -160,6 +160,10 @@ class AlloyApp(App[None]):
 
         return ConnectionsScreen()
 
+    def on_load(self) -> None:
+        # The server lists the connections while the first screen is being built.
+        self.state.prefetch_connections()
+
     def on_mount(self) -> None:
         if self.state.settings.keymap:
             self.set_keymap(dict(self.state.settings.keymap))

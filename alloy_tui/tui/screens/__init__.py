@@ -8,9 +8,9 @@ from textual import getters
 from textual.app import ComposeResult
 from textual.screen import Screen, ScreenResultType
 from textual.widget import Widget
-from textual.widgets import Footer
 
 from alloy_tui.tui.app import AlloyApp
+from alloy_tui.tui.widgets.footer import AppFooter
 from alloy_tui.tui.widgets.status_bar import StatusBar
 
 
@@ -33,7 +33,7 @@ class AlloyScreen(Screen[ScreenResultType]):
     def compose(self) -> ComposeResult:
         yield StatusBar()
         yield from self.compose_body()
-        yield Footer()
+        yield AppFooter()
 
     def compose_body(self) -> ComposeResult:
         """The screen's own widgets, between the status bar and the footer."""

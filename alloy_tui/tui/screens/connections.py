@@ -17,14 +17,16 @@ from alloy_tui.notion.models import relative_time
 from alloy_tui.state import CONNECTABLE, NOTION_CONNECTOR
 from alloy_tui.tui.messages import ConnectionsChanged
 from alloy_tui.tui.modals.confirm import ConfirmModal
-from alloy_tui.tui.modals.picker import PickerModal, PickItem
 from alloy_tui.tui.screens import AlloyScreen, stop_loading
 
 if TYPE_CHECKING:
     from alloy_tui.alloy.health import Health
     from alloy_tui.alloy.models import Connection
+    from alloy_tui.tui.modals.picker import PickItem
 
 ACTIVE_MARK = "●"
+LOADING_DELAY = 0.15
+"""Seconds the list may take before the table shows its loading indicator."""
 
 
 class ConnectionsScreen(AlloyScreen[None]):
@@ -118,7 +120,10 @@ Everything the app reads or writes goes through the **active** connection (marke
 
     @work(exclusive=True, group="connections")
     async def load(self) -> None:
-        self.table.loading = True
+        table = self.table
+        # The loading indicator only when the answer takes a moment (at launch it is usually
+        # in already): shown and hidden within a frame, it only moved the focus away and back.
+        indicator = self.set_timer(LOADING_DELAY, lambda: setattr(table, "loading", True))
         try:
             await self.app.state.refresh_connections()
         except AlloyError as error:
@@ -126,10 +131,16 @@ Everything the app reads or writes goes through the **active** connection (marke
             self._show_error(f"{error.sentence} {error.remedy}")
             return
         finally:
-            stop_loading(self.table)
+            indicator.stop()
+            stop_loading(table)
         self._show_error(None)
+        # The rows are drawn once, already saying "checking…"; the health calls wait until
+        # that frame is painted (the list is what the user waits for at launch), and run in
+        # this worker: the list is final once both are done.
+        self.checking = True
         self.app.connections_changed("listed")
-        await self._check_health()  # in this worker: the list is final once both are done
+        await self.wait_for_refresh()
+        await self._check_health()
 
     @work(exclusive=True, group="connections-health")
     async def check_health(self) -> None:
@@ -137,8 +148,9 @@ Everything the app reads or writes goes through the **active** connection (marke
 
     async def _check_health(self) -> None:
         """Each connection's health; the rows show it when every answer is in."""
-        self.checking = True
-        self.render_rows()
+        if not self.checking:
+            self.checking = True
+            self.render_rows()
         try:
             await self.app.state.check_health()
         finally:
@@ -238,6 +250,7 @@ Everything the app reads or writes goes through the **active** connection (marke
 
     def action_connect_other(self) -> None:
         """Pick a connector, then connect it."""
+        from alloy_tui.tui.modals.picker import PickerModal, PickItem  # not needed at launch
 
         async def connectors(query: str) -> list[PickItem]:
             needle = query.strip().casefold()
