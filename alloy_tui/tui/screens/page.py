@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import Label, Markdown, Static
 
@@ -39,6 +39,7 @@ from alloy_tui.notion.models import (
     parent_of,
     relative_time,
 )
+from alloy_tui.tui.compositor import CroppedCompositor
 from alloy_tui.tui.modals.confirm import ConfirmModal
 from alloy_tui.tui.modals.conflict import ConflictModal
 from alloy_tui.tui.modals.drafts import DraftsModal, draft_origin
@@ -142,6 +143,8 @@ body below them, shown as Markdown.
 
     def __init__(self, page_id: str, *, draft: Draft | None = None) -> None:
         super().__init__()
+        # A key typed into a field repaints that field's row, not every widget of the form.
+        self._compositor = CroppedCompositor()
         self.page_id = page_id
         self.session: PageSession | None = None
         self.saving = False
@@ -213,7 +216,7 @@ body below them, shown as Markdown.
         yield Static("", id="page-trashed", classes="hidden", markup=False)
         yield Static("", id="page-draft-warning", classes="error-state hidden", markup=False)
         with VerticalScroll(id="page-scroll"):
-            yield Vertical(id="page-form-slot")
+            # The form is mounted here, before the body's label, once the page is read.
             yield Label(BODY_LABEL, id="page-body-label", classes="section-label")
             yield Markdown("", id="page-body", open_links=False)
         yield BodyEditor(id="page-body-editor")
@@ -275,13 +278,15 @@ body below them, shown as Markdown.
     async def _mount_form(self) -> None:
         session = self.session
         assert session is not None and session.page is not None
-        slot = self.query_one("#page-form-slot")
-        await slot.remove_children()
+        # Straight in the scroll, no wrapper: each container around the title is one more
+        # widget to render at every key typed into it.
+        scroll = self.query_one("#page-scroll")
+        await scroll.query_children(PropertyForm).remove()
         self._editing_field = None
         self._form = PropertyForm(
             session.schema, session.page.get("properties") or {}, view_mode=True
         )
-        await slot.mount(self._form)
+        await scroll.mount(self._form, before="#page-body-label")
         if self._form.fields and not self.editing:
             self._form.fields[0].focus()
 
