@@ -104,3 +104,19 @@ async def test_closing_cancels_a_prefetch_nobody_took(
     await state.aclose()
     assert task.cancelled()
     assert state._prefetch is None
+
+
+async def test_an_answer_after_the_table_is_gone_is_dropped(
+    sandbox_factory: Callable[..., SandboxServer],
+) -> None:
+    """At exit the screen's widgets go before its workers stop: a health answer arriving in
+    between redraws nothing (it was a traceback at exit)."""
+    server = sandbox_factory(rate_limit=False)
+    app = build_app(server)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = expect_screen(app, ConnectionsScreen)
+        await screen.query_one("#connections-table", DataTable).remove()
+        screen.render_rows()
+        await screen._check_health()
+        assert not screen.checking

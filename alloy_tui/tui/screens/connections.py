@@ -113,6 +113,11 @@ Everything the app reads or writes goes through the **active** connection (marke
     def table(self) -> DataTable[Text]:
         return self.query_one("#connections-table", DataTable)
 
+    def _table_if_shown(self) -> DataTable[Text] | None:
+        """The table, or None once the screen is being taken down (the app quit while a
+        call ran: its answer has nothing to show)."""
+        return next(self.query("#connections-table").results(DataTable), None)
+
     def on_mount(self) -> None:
         self.app.connections_signal.subscribe(self, self._connections_changed)
         self.table.focus()
@@ -156,8 +161,9 @@ Everything the app reads or writes goes through the **active** connection (marke
         finally:
             self.checking = False
         self.render_rows()
-        if self.focused is None:  # the list's loading indicator took the focus away
-            self.set_focus(self.table)  # now, not a turn later: the first key must reach it
+        table = self._table_if_shown()
+        if self.focused is None and table is not None:  # the loading indicator took the focus
+            self.set_focus(table)  # now, not a turn later: the first key must reach it
 
     def _show_error(self, text: str | None) -> None:
         error = self.query_one("#connections-error", Static)
@@ -175,7 +181,9 @@ Everything the app reads or writes goes through the **active** connection (marke
         """Redraw the table from AppState, keeping the cursor on the same connection (or
         moving it to the active one with `follow_active`)."""
         state = self.app.state
-        table = self.table
+        table = self._table_if_shown()
+        if table is None:
+            return
         highlighted = None if follow_active else self.highlighted_id()
         active = state.active_connection
         now = state.now()
