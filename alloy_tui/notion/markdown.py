@@ -39,9 +39,10 @@ Not kept: annotations inside code blocks, rich text in code captions, mentions o
 pages, databases and dates (they become their text), `$` inside inline equations.
 
 The code, by concern (this module keeps the public names): markdown_canonical (the canonical
-form), markdown_render (blocks -> Markdown), markdown_syntax (markdown-it configured for the
-dialect), markdown_scan (the fast inline tokenizer), markdown_inline (inline Markdown -> rich
-text), markdown_blocks (Markdown -> blocks, the chunk cache).
+form), markdown_render (blocks -> Markdown), markdown_richtext (rich text -> inline Markdown),
+markdown_syntax (markdown-it configured for the dialect), markdown_scan (the fast inline
+tokenizer), markdown_inline (inline Markdown -> rich text), markdown_blocks (Markdown -> blocks,
+the chunk cache).
 """
 
 from __future__ import annotations
@@ -67,19 +68,13 @@ from alloy_tui.notion.markdown_canonical import (
     is_reference,
 )
 from alloy_tui.notion.markdown_render import (
-    BLOCK_RENDERERS,
-    Context,
-    Renderer,
-    blocks_to_lines,
     blocks_to_markdown,
     escape,
-    render_block,
     rich_text_to_markdown,
 )
 from alloy_tui.notion.markdown_syntax import make_parser
 
 __all__ = [
-    "BLOCK_RENDERERS",
     "CHILD_OBJECT_TYPES",
     "EDITABLE_TYPES",
     "MENTION_SCHEME",
@@ -88,9 +83,6 @@ __all__ = [
     "REFERENCE",
     "TEXT_TYPES",
     "Block",
-    "Context",
-    "Renderer",
-    "blocks_to_lines",
     "blocks_to_markdown",
     "canonical_block",
     "canonical_blocks",
@@ -102,6 +94,5 @@ __all__ = [
     "make_parser",
     "markdown_to_blocks",
     "markdown_to_blocks_uncached",
-    "render_block",
     "rich_text_to_markdown",
 ]
