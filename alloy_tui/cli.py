@@ -261,10 +261,10 @@ def start_sandbox(settings: Settings) -> tuple[SandboxServer, Settings]:
 
 def _no_command(parser: argparse.ArgumentParser, settings: Settings, *, sandbox: bool) -> int:
     """`alloy-tui` alone: the terminal UI, against the configured Alloy or a private sandbox."""
-    from alloy_tui.startup import paused_gc
+    from alloy_tui.startup import hold_gc
 
-    with paused_gc():  # Textual and the screens: the launch's largest imports (startup.py)
-        from alloy_tui.tui.app import run_tui
+    hold_gc()  # until the first list is painted (startup.py)
+    from alloy_tui.tui.app import run_tui
 
     if sandbox:
         server, settings = start_sandbox(settings)

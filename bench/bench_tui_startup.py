@@ -21,15 +21,16 @@ from bench.report import Ratio, emit, exit_code
 
 BASELINE = "import textual.app"
 
-# The child builds the app the way the CLI does (`cli._no_command`: the UI imported with the
-# collector paused, alloy_tui/startup.py) and reports once the table shows a connection.
+# The child builds the app the way the CLI does (`cli._no_command`: the collector held from
+# the UI imports to the first list, alloy_tui/startup.py) and reports once the table shows a
+# connection.
 APP_CHILD = """
 import asyncio, sys, time
 from alloy_tui.config import load_settings
-from alloy_tui.startup import paused_gc
+from alloy_tui.startup import hold_gc
 
-with paused_gc():
-    from alloy_tui.tui.app import make_app
+hold_gc()
+from alloy_tui.tui.app import make_app
 
 async def main() -> None:
     settings = load_settings(use_cwd_env=False).with_overrides(

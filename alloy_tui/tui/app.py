@@ -19,6 +19,7 @@ from textual.worker import Worker, WorkerState
 from alloy_tui.alloy.errors import AlloyError, ConnectionNotFoundError
 from alloy_tui.config import ConfigError
 from alloy_tui.notion.ids import id_from_text
+from alloy_tui.startup import RELEASE_AFTER, release_gc
 from alloy_tui.state import AppState, Clock, utc_now
 from alloy_tui.tui.messages import (
     ChangeReason,
@@ -163,6 +164,9 @@ class AlloyApp(App[None]):
     def on_load(self) -> None:
         # The server lists the connections while the first screen is being built.
         self.state.prefetch_connections()
+        # The Connections screen lets the collector run once its list is painted; this is for
+        # a launch that never gets there (startup.py).
+        self.set_timer(RELEASE_AFTER, release_gc)
 
     def on_mount(self) -> None:
         if self.state.settings.keymap:

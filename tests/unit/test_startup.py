@@ -1,5 +1,5 @@
-"""alloy_tui/startup.py: the launch imports with the garbage collector paused, then freezes
-what exists and collects again."""
+"""alloy_tui/startup.py: the launch holds the garbage collector from the UI imports to the first
+painted list, then freezes what exists and collects again."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from alloy_tui.startup import paused_gc
+from alloy_tui import startup
+from alloy_tui.startup import hold_gc, release_gc
 
 
 @pytest.fixture(autouse=True)
 def _restore_gc() -> Iterator[None]:
     was = gc.isenabled()
     yield
+    startup._held = False
     gc.unfreeze()  # give this test process its objects back to the collector
     if was:
         gc.enable()
@@ -22,24 +24,37 @@ def _restore_gc() -> Iterator[None]:
         gc.disable()
 
 
-def test_the_collector_is_paused_inside_and_runs_again_after() -> None:
+def test_held_until_released_then_what_exists_is_frozen() -> None:
     gc.enable()
-    with paused_gc():
-        assert not gc.isenabled()
-        made: list[list[int]] = [[] for _ in range(1000)]
+    hold_gc()
+    assert not gc.isenabled()
+    made: list[list[int]] = [[] for _ in range(1000)]
+    release_gc()
     assert gc.isenabled()
-    assert gc.get_freeze_count() >= len(made)  # what the block built is frozen
+    assert gc.get_freeze_count() >= len(made)  # what the launch built is frozen
 
 
 def test_a_collector_that_was_off_stays_off() -> None:
     gc.disable()
-    with paused_gc():
-        assert not gc.isenabled()
+    hold_gc()
+    release_gc()
     assert not gc.isenabled()
 
 
-def test_an_error_inside_still_restores_the_collector() -> None:
+def test_release_without_hold_changes_nothing() -> None:
+    """Tests build the app without the CLI: the screen's release must not turn on a collector
+    somebody else turned off, nor freeze anything."""
+    gc.disable()
+    frozen = gc.get_freeze_count()
+    release_gc()
+    assert not gc.isenabled()
+    assert gc.get_freeze_count() == frozen
+
+
+def test_a_second_release_does_nothing() -> None:
     gc.enable()
-    with pytest.raises(ImportError), paused_gc():
-        raise ImportError("a module that is not there")
-    assert gc.isenabled()
+    hold_gc()
+    release_gc()
+    gc.disable()  # somebody turned it off after the launch
+    release_gc()
+    assert not gc.isenabled()

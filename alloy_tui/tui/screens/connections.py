@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Label, Static
 from alloy_tui.alloy.errors import AlloyError
 from alloy_tui.alloy.health import RATE_LIMITED, REVOKED, UNREACHABLE, VALID
 from alloy_tui.notion.models import relative_time
+from alloy_tui.startup import release_gc
 from alloy_tui.state import CONNECTABLE, NOTION_CONNECTOR
 from alloy_tui.tui.messages import ConnectionsChanged
 from alloy_tui.tui.modals.confirm import ConfirmModal
@@ -134,6 +135,7 @@ Everything the app reads or writes goes through the **active** connection (marke
         except AlloyError as error:
             # Shown in place, above the (empty) table; a notification would only repeat it.
             self._show_error(f"{error.sentence} {error.remedy}")
+            release_gc()
             return
         finally:
             indicator.stop()
@@ -145,6 +147,7 @@ Everything the app reads or writes goes through the **active** connection (marke
         self.checking = True
         self.app.connections_changed("listed")
         await self.wait_for_refresh()
+        release_gc()  # the launch is over (startup.py)
         await self._check_health()
 
     @work(exclusive=True, group="connections-health")
