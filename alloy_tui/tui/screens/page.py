@@ -687,8 +687,8 @@ body below them, shown as Markdown.
 
     # ---- fields ----------------------------------------------------------------------
 
-    @on(PropertyForm.Changed)
-    def _form_changed(self, event: PropertyForm.Changed) -> None:
+    @on(PropertyField.Changed)
+    def _field_changed(self, event: PropertyField.Changed) -> None:
         session = self.session
         if session is None:
             return

@@ -652,19 +652,8 @@ class PropertyField(Vertical):
 
 
 class PropertyForm(Vertical):
-    """Every property of a page (or a new page's writable ones), in schema order."""
-
-    class Changed(Message):
-        """A field's value changed (`field`); cheap to post on every keystroke."""
-
-        def __init__(self, form: PropertyForm, field: PropertyField) -> None:
-            super().__init__()
-            self.form = form
-            self.field = field
-
-        @property
-        def control(self) -> PropertyForm:
-            return self.form
+    """Every property of a page (or a new page's writable ones), in schema order. A field's
+    change bubbles through as `PropertyField.Changed`, posted once per key."""
 
     def __init__(
         self,
@@ -754,8 +743,3 @@ class PropertyForm(Vertical):
         for field in self.fields:
             if field.schema.type in ("people", "created_by", "last_edited_by"):
                 field.set_users(users)
-
-    @on(PropertyField.Changed)
-    def _field_changed(self, event: PropertyField.Changed) -> None:
-        event.stop()
-        self.post_message(self.Changed(self, event.field))
