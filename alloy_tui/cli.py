@@ -18,6 +18,7 @@ from alloy_tui.commands import parsers
 from alloy_tui.commands.common import CommandError, exit_code_for
 from alloy_tui.commands.output import safe as _safe
 from alloy_tui.config import ConfigError, Settings, load_settings, save_active_connection
+from alloy_tui.startup import hold_gc, release_gc
 
 if TYPE_CHECKING:
     from alloy_tui.alloy.client import AlloyClient, ClientOptions
@@ -158,6 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         index = _command_index(args)
         if index is not None and args[index] == "sandbox":
+            release_gc()  # held by the launch for the UI only (startup.py)
             # The sandbox has its own options; hand it everything after its name.
             from alloy_tui.sandbox.cli import main as sandbox_main
 
@@ -167,6 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             namespace = parser.parse_args(args)
         except SystemExit as exit_:  # --help, --version, or a usage error already printed
             return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
+        if namespace.command is not None:
+            release_gc()  # held by the launch for the UI only (startup.py)
         return _run(parser, namespace)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
@@ -261,9 +265,7 @@ def start_sandbox(settings: Settings) -> tuple[SandboxServer, Settings]:
 
 def _no_command(parser: argparse.ArgumentParser, settings: Settings, *, sandbox: bool) -> int:
     """`alloy-tui` alone: the terminal UI, against the configured Alloy or a private sandbox."""
-    from alloy_tui.startup import hold_gc
-
-    hold_gc()  # until the first list is painted (startup.py)
+    hold_gc()  # until the first list is painted, if the launch did not already (startup.py)
     from alloy_tui.tui.app import run_tui
 
     if sandbox:

@@ -21,15 +21,15 @@ from bench.report import Ratio, emit, exit_code
 
 BASELINE = "import textual.app"
 
-# The child builds the app the way the CLI does (`cli._no_command`: the collector held from
-# the UI imports to the first list, alloy_tui/startup.py) and reports once the table shows a
+# The child builds the app the way the CLI does (`alloy_tui.launch`: the collector held from
+# the first import to the first list, alloy_tui/startup.py) and reports once the table shows a
 # connection.
 APP_CHILD = """
-import asyncio, sys, time
-from alloy_tui.config import load_settings
 from alloy_tui.startup import hold_gc
 
 hold_gc()
+import asyncio, sys, time
+from alloy_tui.config import load_settings
 from alloy_tui.tui.app import make_app
 
 async def main() -> None:

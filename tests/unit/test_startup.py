@@ -58,3 +58,37 @@ def test_a_second_release_does_nothing() -> None:
     gc.disable()  # somebody turned it off after the launch
     release_gc()
     assert not gc.isenabled()
+
+
+def test_a_shell_command_runs_with_the_collector(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`alloy-tui search …` may stream 100,000 rows: the launch's hold ends once the arguments
+    say it is a shell command, not the UI."""
+    from alloy_tui import cli
+
+    seen: list[bool] = []
+
+    def run(_parser: object, _ns: object) -> int:
+        seen.append(gc.isenabled())
+        return 0
+
+    monkeypatch.setattr(cli, "_run", run)
+    gc.enable()
+    hold_gc()
+    assert cli.main(["search", "roadmap"]) == 0
+    assert seen == [True]
+
+
+def test_the_ui_keeps_the_collector_held(monkeypatch: pytest.MonkeyPatch) -> None:
+    from alloy_tui import cli
+
+    seen: list[bool] = []
+
+    def run(_parser: object, _ns: object) -> int:
+        seen.append(gc.isenabled())
+        return 0
+
+    monkeypatch.setattr(cli, "_run", run)
+    gc.enable()
+    hold_gc()
+    assert cli.main(["--sandbox"]) == 0
+    assert seen == [False]
