@@ -16,7 +16,6 @@ from typing import Any, Final
 
 from alloy_tui.notion.ids import compact_id, is_notion_id
 from alloy_tui.notion.markdown_canonical import (
-    _COLOR_SET,
     _LIST_TYPES,
     _OBJECT_ICONS,
     _PLAIN_LANGUAGE,
@@ -27,16 +26,12 @@ from alloy_tui.notion.markdown_canonical import (
     Block,
     _canonical_block,
     _canonical_icon,
-    _children,
     _rich_text_as_given,
 )
 from alloy_tui.notion.markdown_richtext import (
-    _COLOR_SUFFIX,
     Deferred,
     _escape_text,
     _has_text,
-    _heading_text,
-    _inline,
     escape,
     rich_text_to_markdown,
 )
@@ -46,27 +41,14 @@ __all__ = ["blocks_to_markdown", "escape", "rich_text_to_markdown"]
 
 
 class _Doc(Deferred):
-    """The Markdown being written. With `defer` off every text is written by _inline (the
-    document is written again that way when deferring cannot give the canonical text)."""
+    """The Markdown being written (see Deferred), and the number of the numbered list item
+    being written."""
 
-    __slots__ = ("defer", "number")
+    __slots__ = ("number",)
 
     def __init__(self, defer: bool) -> None:
-        super().__init__()
-        self.defer = defer
-        self.number = 0  # the number of the numbered list item being written
-
-    def text(self, items: Sequence[Any], start: str, color: str) -> str | None:
-        """Write `start` and the block's text (with its color) as one line: None; or the text
-        _inline gives, for the caller to write (nothing written)."""
-        if self.defer and self.write(items, start, _COLOR_SUFFIX[color]):
-            return None
-        return _inline(items, color)
-
-    def heading(self, items: Sequence[Any], start: str, color: str) -> str | None:
-        if self.defer and self.write(items, start, _COLOR_SUFFIX[color], heading=True):
-            return None
-        return _heading_text(items, color)
+        super().__init__(defer)
+        self.number = 0
 
     def lines(self, text: str, pre: str, empty: str) -> None:
         """Write text's lines, each after `pre` (`empty` for an empty line)."""
@@ -83,13 +65,13 @@ Writer = Callable[[_Doc, Block, Mapping[str, Any], str, str], None]
 its nesting) and what an empty line of it is."""
 
 
-def _items(body: Mapping[str, Any]) -> list[Any]:
-    return _rich_text_as_given(body.get("rich_text"))
-
-
-def _color(body: Mapping[str, Any]) -> str:
-    color = body.get("color", "default")
-    return color if color in _COLOR_SET else "default"
+def _children_of(block: Block, body: Mapping[str, Any]) -> list[Block]:
+    """_children_of(block, body), for a block and its body."""
+    children = block.get("children")
+    if type(children) is list:
+        return children
+    children = body.get("children")
+    return children if isinstance(children, list) else []
 
 
 def _children_below(doc: _Doc, children: list[Block], pre: str) -> None:
@@ -101,19 +83,19 @@ def _children_below(doc: _Doc, children: list[Block], pre: str) -> None:
 def _container(doc: _Doc, marker: str, block: Block, body: Mapping[str, Any], pre: str) -> None:
     """`> [!marker] text`, the children quoted below."""
     head = f"[!{marker}]"
-    text = doc.text(_items(body), f"{pre}> {head} ", _color(body))
+    text = doc.text(body, f"{pre}> {head} ")
     if text is not None:
         doc.lines(f"{head} {text}" if text else head, pre + "> ", pre + ">")
-    children = _children(block)
+    children = _children_of(block, body)
     if children:
         _children_below(doc, children, pre)
 
 
 def write_paragraph(doc: _Doc, block: Block, body: Mapping[str, Any], pre: str, empty: str) -> None:
-    if _children(block):
+    if _children_of(block, body):
         _container(doc, "paragraph", block, body, pre)
         return
-    text = doc.text(_items(body), pre, _color(body))
+    text = doc.text(body, pre)
     if text is None:
         return
     if not text:
@@ -130,11 +112,11 @@ def _heading(level: int) -> Writer:
     def write(doc: _Doc, block: Block, body: Mapping[str, Any], pre: str, empty: str) -> None:
         toggle = bool(body.get("is_toggleable", False))
         start = f"{pre}> [!toggle] {marker} " if toggle else f"{pre}{marker} "
-        text = doc.heading(_items(body), start, _color(body))
+        text = doc.text(body, start, heading=True)
         if text is not None:
             line = f"{marker} {text}".rstrip()
             doc.out.append(f"{pre}> [!toggle] {line}" if toggle else pre + line)
-        children = _children(block) if toggle else None
+        children = _children_of(block, body) if toggle else None
         if children:
             _children_below(doc, children, pre)
 
@@ -145,9 +127,9 @@ def _heading(level: int) -> Writer:
 def _list_item(
     doc: _Doc, block: Block, body: Mapping[str, Any], pre: str, empty: str, marker: str
 ) -> None:
-    children = _children(block)
+    children = _children_of(block, body)
     pad = " " * len(marker)
-    text = doc.text(_items(body), pre + marker, _color(body))
+    text = doc.text(body, pre + marker)
     if text is not None:
         if not text:
             if not children:
@@ -172,7 +154,7 @@ def _nested(doc: _Doc, children: list[Block], pre: str, empty: str, pad: str) ->
         first = _canonical_block(first, _rich_text_as_given)
         kind = first["type"]
         body = first[kind]
-    if not (kind in _LIST_TYPES and _has_text(_items(body))):
+    if not (kind in _LIST_TYPES and _has_text(_rich_text_as_given(body.get("rich_text")))):
         doc.out.append(empty)
     write_blocks(doc, children, pre + pad, empty)
 
@@ -191,17 +173,17 @@ def write_numbered_list_item(
 
 def write_to_do(doc: _Doc, block: Block, body: Mapping[str, Any], pre: str, empty: str) -> None:
     box = "[x]" if body.get("checked", False) else "[ ]"
-    text = doc.text(_items(body), f"{pre}- {box} ", _color(body))
+    text = doc.text(body, f"{pre}- {box} ")
     if text is not None:
         doc.out.append(pre + "- " + f"{box} {text}".rstrip(" ").replace("\n", pre + "  "))
-    children = _children(block)
+    children = _children_of(block, body)
     if children:
         _nested(doc, children, pre, empty, "  ")
 
 
 def write_quote(doc: _Doc, block: Block, body: Mapping[str, Any], pre: str, empty: str) -> None:
-    children = _children(block)
-    text = doc.text(_items(body), pre + "> ", _color(body))
+    children = _children_of(block, body)
+    text = doc.text(body, pre + "> ")
     if text == "" and children:
         doc.out.append(pre + "> [!quote]")
     elif text:

@@ -15,6 +15,7 @@ from markdown_it.common.utils import isWhiteSpace
 
 from alloy_tui.notion.ids import compact_id
 from alloy_tui.notion.markdown_canonical import (
+    _COLOR_SET,
     MENTION_SCHEME,
     _annotations,
     _mention_target,
@@ -127,10 +128,14 @@ _URL_BRACKETED = re.compile(r"[\s\x00-\x1f]")
 """A URL with whitespace (str.isspace) or a control character goes in angle brackets."""
 _URL_SPECIAL = re.compile(r"([\\()<>&])")
 _URL_SPECIAL_BRACKETED = re.compile(r"([\\<>&])")
+_URL_WRITTEN = re.compile(r"[\s\x00-\x1f\\()<>&]")
+"""What makes a URL more than itself as a link destination."""
 
 
 def _link_destination(url: str) -> str:
     """A link's URL as a Markdown link destination."""
+    if not _URL_WRITTEN.search(url):
+        return url  # most URLs: nothing to escape
     if _URL_BRACKETED.search(url):
         return "<" + _URL_SPECIAL_BRACKETED.sub(_backslashed, url) + ">"
     return _URL_SPECIAL.sub(_backslashed, url)
@@ -585,62 +590,106 @@ _HEX: Final = "0123456789abcdef"
 class Deferred:
     """A document being written as pieces: `out` (joined at the end), where in it the prose is
     that is escaped all at once (`prose_at`), and each block's runs with Markdown markers, whose
-    fit is checked once the prose is escaped (their text's first character may become `\\`)."""
+    fit is checked once the prose is escaped (their text's first character may become `\\`).
+    With `defer` off every text is written as _inline gives it (a document is written again that
+    way when deferring cannot give the canonical text)."""
 
-    __slots__ = ("marked", "out", "prose_at")
+    __slots__ = ("defer", "marked", "out", "prose_at")
 
-    def __init__(self) -> None:
+    def __init__(self, defer: bool = True) -> None:
         self.out: list[str] = []
         self.prose_at: list[int] = []
         self.marked: list[tuple[int, int, Marked]] = []
+        self.defer = defer
 
-    def write(self, items: Sequence[Any], start: str, end: str, heading: bool = False) -> bool:
-        """Write `start`, the text of a block and `end` as one line; False (nothing written)
-        when the text is empty, or cannot be written here: it holds a line break, a long text,
-        edge whitespace, a character a line cannot start with, an odd shape (then the caller
-        writes what _inline or _heading_text gives)."""
-        out, prose_at = self.out, self.prose_at
-        out.append(start)
-        lo = len(out)
-        prose_from = len(prose_at)
-        try:
-            marked = _write_deferred(items, out, prose_at)
-            if len(out) == lo:
-                raise _Slow
-            if len(prose_at) > prose_from:
-                if heading:
-                    # A trailing run of '#' would close the heading: _heading_text escapes it.
-                    if prose_at[-1] == len(out) - 1 and out[-1][-1] == "#":
-                        raise _Slow
-                elif prose_at[prose_from] == lo and out[lo][0] in _RISKY_STARTS:
-                    raise _Slow  # _inline escapes what would start a block
-        except (_Slow, KeyError, TypeError, AttributeError, IndexError):
-            del out[lo - 1 :]
-            del prose_at[prose_from:]
-            return False
-        if marked:
-            self.marked.append((lo, len(out), marked))
-        if end:
-            out.append(end)
-        return True
+    def text(self, body: Mapping[str, Any], start: str, heading: bool = False) -> str | None:
+        """Write `start` and the text of a block (its body: rich text and color, any form) as
+        one line: None. Or, when the text is empty or cannot be written here (a line break, a
+        long text, edge whitespace, a character a line cannot start with, an odd shape), write
+        nothing and return what _inline (or _heading_text) gives, for the caller to write."""
+        items = body.get("rich_text")
+        if type(items) is not list:
+            items = list(items or ())
+        color = body.get("color", "default")
+        if color not in _COLOR_SET:
+            color = "default"
+        if self.defer:
+            out, prose_at = self.out, self.prose_at
+            out.append(start)
+            lo = len(out)
+            prose_from = len(prose_at)
+            try:
+                marked = _write_deferred(items, out, prose_at)
+                if len(out) == lo:
+                    raise _Slow
+                if len(prose_at) > prose_from:
+                    if heading:
+                        # A trailing run of '#' would close the heading: _heading_text escapes.
+                        if prose_at[-1] == len(out) - 1 and out[-1][-1] == "#":
+                            raise _Slow
+                    elif prose_at[prose_from] == lo and out[lo][0] in _RISKY_STARTS:
+                        raise _Slow  # _inline escapes what would start a block
+            except (_Slow, KeyError, TypeError, AttributeError, IndexError):
+                del out[lo - 1 :]
+                del prose_at[prose_from:]
+            else:
+                if marked:
+                    self.marked.append((lo, len(out), marked))
+                if color != "default":
+                    out.append(_COLOR_SUFFIX[color])
+                return None
+        return _heading_text(items, color) if heading else _inline(items, color)
 
     def finish(self) -> str | None:
         """The document; None when a prose text holds a CR or NUL (the canonical form changes
         those: the caller writes the document again without deferring)."""
         out, prose_at = self.out, self.prose_at
         if prose_at:
-            # One escape over the texts joined by NUL (which no text holds, and which no escape
-            # reaches across): the same as escaping each.
-            joined = "\x00".join([out[at] for at in prose_at])
-            if "\r" in joined or joined.count("\x00") != len(prose_at) - 1:
+            # One escape over the texts joined by NUL (which no escape reaches across): the
+            # same as escaping each.
+            joined = "\x00".join(map(out.__getitem__, prose_at))
+            if "\r" in joined:
                 return None
-            escaped = _escape_text(joined)
-            if escaped is not joined:
-                for at, piece in zip(prose_at, escaped.split("\x00"), strict=True):
-                    out[at] = piece
+            pieces = _escape_document(joined).split("\x00")
+            if len(pieces) != len(prose_at):
+                return None  # a text holds a NUL
+            for at, piece in zip(prose_at, pieces, strict=True):
+                out[at] = piece
+        fits = _FITS
         for lo, hi, marked in self.marked:
-            _fall_back_to_html(out, marked, lo, hi)
+            end = hi - 3  # the opening of the text's last run, if it has one
+            for index, outer_open, outer_close, style in marked:
+                core = out[index + 1]
+                key = (
+                    style.runs,
+                    outer_open[-1] if outer_open else out[index - 1][-1] if index > lo else " ",
+                    core[0],
+                    core[-1],
+                    outer_close[0] if outer_close else out[index + 3][0] if index < end else " ",
+                )
+                if not (fits.get(key) or _markers_fit(*key)):
+                    _fall_back_to_html(out, marked, lo, hi)  # passes until nothing changes
+                    break
         return "".join(out)
+
+
+_BYTE_ESCAPES: Final = tuple((ch.encode(), escaped.encode()) for ch, escaped in _ESCAPES)
+_AMP_ENTITY_BYTES = re.compile(_AMP_ENTITY.pattern.encode())
+_COLOR_ATTR_BYTES = re.compile(_COLOR_ATTR_TEXT.pattern.encode())
+
+
+def _escape_document(text: str) -> str:
+    """_escape_text for a long text, done on its UTF-8 bytes: bytes.replace is about twice as
+    fast as str.replace there, and in UTF-8 no byte of a longer character is an ASCII one."""
+    data = text.encode("utf-8", "surrogatepass")
+    for special, escaped in _BYTE_ESCAPES:
+        if special in data:
+            data = data.replace(special, escaped)
+    if b"&" in data:
+        data = _AMP_ENTITY_BYTES.sub(rb"\\&", data)
+    if b"{" in data:
+        data = _COLOR_ATTR_BYTES.sub(rb"\\{", data)
+    return data.decode("utf-8", "surrogatepass")
 
 
 def _write_deferred(items: Sequence[Any], out: list[str], prose_at: list[int]) -> Marked:
@@ -717,7 +766,11 @@ def _write_deferred(items: Sequence[Any], out: list[str], prose_at: list[int]) -
                 if "\r" in content or "\x00" in content:
                     raise _Slow
                 core_first = core_first or len(out) == lo
-                _write(out, marked, _code_span(content), outer_open, outer_close, style)  # type: ignore[arg-type]
+                if "`" in content or (content[0] == " " and content[-1] == " "):
+                    span = _code_span(content) or ""  # (it holds no line break: never None)
+                else:
+                    span = "`" + content + "`"
+                _write(out, marked, span, outer_open, outer_close, style)
         else:
             core = _deferred_core(raw, kind)
             notes = raw.get("annotations")
@@ -736,6 +789,8 @@ def _write_deferred(items: Sequence[Any], out: list[str], prose_at: list[int]) -
 
 
 def _deferred_destination(url: str) -> str:
+    if not _URL_WRITTEN.search(url):
+        return url
     destination = _link_destination(url)
     if "\n" in destination:
         raise _Slow  # a line break inside angle brackets

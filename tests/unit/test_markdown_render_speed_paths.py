@@ -1,10 +1,15 @@
 """The renderer's speed paths give what the canonical form gives: texts escaped all at once
-(joined by NUL), mentions and equations written without building the canonical item, and the
-quick test of whether a sublist's first item has text."""
+(joined by NUL), mentions and equations written without building the canonical item, the
+quick test of whether a sublist's first item has text, and the deferred writing of a block's
+text (its prose escaped once for the whole document, its markers checked after)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from alloy_tui.notion.markdown import (
     blocks_to_markdown,
@@ -12,7 +17,18 @@ from alloy_tui.notion.markdown import (
     markdown_to_blocks,
     rich_text_to_markdown,
 )
+from alloy_tui.notion.markdown_render import _Doc, write_blocks
+from alloy_tui.notion.markdown_richtext import _escape_document, _escape_text
 from alloy_tui.notion.richtext import DEFAULT_ANNOTATIONS
+from tests.unit.test_markdown_roundtrip import (
+    block_lists,
+    equation_items,
+    mention_items,
+    odd_text_items,
+    text_items,
+)
+
+pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")
 
 USER_ID = "1c2b3a4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d"
 
@@ -87,3 +103,77 @@ def test_sublist_after_an_empty_first_run_stays_tight() -> None:
     empty = block("bulleted_list_item", t(""))
     md = roundtrip_exact([block("bulleted_list_item", t("parent"), children=[empty])])
     assert md == "- parent\n\n  -\n"
+
+
+# ----------------------------------------------------------------------------- deferred writing
+
+PROFILE = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def eager(blocks: list[dict[str, Any]]) -> str:
+    """blocks_to_markdown with every text written by _inline (nothing deferred)."""
+    doc = _Doc(defer=False)
+    write_blocks(doc, blocks, "\n", "\n")
+    md = "".join(doc.out)
+    return md[1:].rstrip("\n") + "\n" if md else ""
+
+
+@PROFILE
+@given(block_lists)
+def test_deferred_writing_gives_what_inline_gives(blocks: list[dict[str, Any]]) -> None:
+    assert blocks_to_markdown(blocks) == eager(blocks)
+
+
+kinds = st.sampled_from(("paragraph", "heading_2", "bulleted_list_item", "to_do", "quote"))
+
+
+@PROFILE
+@given(
+    st.lists(
+        st.tuples(
+            kinds,
+            st.lists(st.one_of(odd_text_items, text_items, equation_items, mention_items),
+                     max_size=6),
+        ),
+        max_size=4,
+    )
+)  # fmt: skip
+def test_deferred_writing_of_rich_text_in_any_form(texts: list[Any]) -> None:
+    """Texts the deferred writer takes and texts it leaves to _inline, side by side in one
+    document (the escape of the whole document must not reach across them)."""
+    blocks = [block(kind, *items) for kind, items in texts]
+    assert (
+        blocks_to_markdown(blocks) == eager(blocks) == blocks_to_markdown(canonical_blocks(blocks))
+    )
+
+
+@PROFILE
+@given(st.text(st.characters(codec=None, exclude_categories=())))
+def test_the_document_escape_is_the_text_escape(text: str) -> None:
+    assert _escape_document(text) == _escape_text(text)
+
+
+def test_the_document_escape_keeps_surrogates() -> None:
+    text = "a*\ud83d\ude00 \ud800 & b&amp; {color=red} \U0001f600_"
+    assert _escape_document(text) == _escape_text(text)
+
+
+def test_a_carriage_return_or_nul_in_text_makes_the_canonical_text() -> None:
+    for odd in ("a\r\nb", "a\x00b"):
+        blocks = [block("paragraph", t("x *y*")), block("paragraph", t(odd), t("z", bold=True))]
+        md = roundtrip_exact(blocks)
+        assert md == eager(canonical_blocks(blocks))
+
+
+def test_whitespace_after_a_mention_that_starts_the_text_is_kept() -> None:
+    mention = {
+        "type": "mention",
+        "mention": {"type": "user", "user": {"id": USER_ID}},
+        "annotations": dict(DEFAULT_ANNOTATIONS),
+        "plain_text": "@Ada",
+        "href": None,
+    }
+    md = roundtrip_exact([block("paragraph", mention, t(" said hi "))])
+    assert md == "[@Ada](mention:user/1c2b3a4d5e6f4a8b9c0d1e2f3a4b5c6d) said hi&#32;\n"
+    md = roundtrip_exact([block("paragraph", t(" lead"), mention)])
+    assert md.startswith("&#32;lead")
