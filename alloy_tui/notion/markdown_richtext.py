@@ -583,7 +583,16 @@ class _Slow(Exception):
 
 
 _RISKY_STARTS: Final = _LINE_START_CHARS | frozenset(_RESERVED_STARTS)
-"""First characters a block's text cannot start with unless _inline writes it."""
+
+
+def _starts_a_block(text: str) -> bool:
+    """Whether text at the start of a line would start a block (or a placeholder): _inline
+    escapes it. (Digits only when a `.` or `)` follows them: `1.`, not `2 * 3`.)"""
+    first = text[0]
+    return first in _RISKY_STARTS and (first not in _DIGITS or bool(_LINE_START.match(text)))
+
+
+_DIGITS: Final = frozenset("0123456789")
 _HEX: Final = "0123456789abcdef"
 
 
@@ -627,8 +636,8 @@ class Deferred:
                         # A trailing run of '#' would close the heading: _heading_text escapes.
                         if prose_at[-1] == len(out) - 1 and out[-1][-1] == "#":
                             raise _Slow
-                    elif prose_at[prose_from] == lo and out[lo][0] in _RISKY_STARTS:
-                        raise _Slow  # _inline escapes what would start a block
+                    elif prose_at[prose_from] == lo and _starts_a_block(out[lo]):
+                        raise _Slow  # _inline escapes it
             except (_Slow, KeyError, TypeError, AttributeError, IndexError):
                 del out[lo - 1 :]
                 del prose_at[prose_from:]

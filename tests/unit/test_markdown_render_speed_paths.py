@@ -177,3 +177,26 @@ def test_whitespace_after_a_mention_that_starts_the_text_is_kept() -> None:
     assert md == "[@Ada](mention:user/1c2b3a4d5e6f4a8b9c0d1e2f3a4b5c6d) said hi&#32;\n"
     md = roundtrip_exact([block("paragraph", t(" lead"), mention)])
     assert md.startswith("&#32;lead")
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        [t("2 * 3 = 6")],
+        [t("50% of it")],
+        [t("1. not a list")],
+        [t("12) not a list either")],
+        [t("1٣. unicode digits after an ASCII one")],
+        [t("٣. a unicode digit first")],
+        [t("12"), t(". then bold", bold=True)],
+        [t("#42 and "), t("more", italic=True)],
+        [t("- a dash"), t(" + "), t("=", code=True)],
+        [t("⟦image⟧ looks like a placeholder")],
+        [t("> quoted?")],
+    ],
+)
+def test_text_that_could_start_a_block(items: list[dict[str, Any]]) -> None:
+    for kind in ("paragraph", "bulleted_list_item", "quote", "heading_3"):
+        blocks = [block(kind, *items)]
+        assert blocks_to_markdown(blocks) == eager(blocks)
+        roundtrip_exact(blocks)
