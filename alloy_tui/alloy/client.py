@@ -26,6 +26,7 @@ from alloy_tui.alloy.errors import (
     AlloyError,
     AuthError,
     CannotReachError,
+    ConnectionNotFoundError,
     NotFoundError,
     ProtocolError,
     TimedOutError,
@@ -548,7 +549,10 @@ class AlloyClient:
         )
         is_object = type(answer) is dict or isinstance(answer, Mapping)
         if is_object and answer.get("success") is False:
-            raise self._answer_error(answer)
+            error = self._answer_error(answer)
+            if isinstance(error, ConnectionNotFoundError):
+                error.about(connection_id, connector_id)
+            raise error
         return unwrap_result(answer)
 
     # --- the one request path ------------------------------------------------------------------
@@ -629,6 +633,8 @@ class AlloyClient:
                 )
         except AlloyError as error:
             self.scrub_error(error)
+            if isinstance(error, ConnectionNotFoundError) and connection_id:
+                error.about(connection_id, connector)
             self._finish(record, call, started, error=error.sentence)
             raise
         except BaseException as error:  # cancelled: the log must not keep it in flight

@@ -97,6 +97,23 @@ class ConnectionNotFoundError(AlloyError):
     default_sentence = "Alloy does not know this connection (Credential not found)."
     default_remedy = "Reconnect Notion (alloy-tui connect notion) or pick another connection."
 
+    connection_id: str | None = None
+    """The connection the failed call went through, when the client knows it."""
+    connector: str | None = None
+    """That connection's connector (notion, slack…), when the client knows it."""
+
+    def about(self, connection_id: str, connector: str | None) -> None:
+        """Name the connection Alloy did not know and, for the default remedy, the service to
+        reconnect (a Slack call's error must not send the user to reconnect Notion)."""
+        self.connection_id = connection_id
+        if connector:
+            self.connector = connector
+            if self.remedy == self.default_remedy:
+                self.remedy = (
+                    f"Reconnect {connector.title()} (alloy-tui connect {connector}) or pick "
+                    "another connection."
+                )
+
 
 class NotSharedError(AlloyError):
     default_sentence = "Notion cannot find this page or database for the connection."

@@ -662,21 +662,22 @@ class AlloyApp(App[None]):
         from alloy_tui.tui.modals.error import ErrorModal, RevokedConnectionModal
 
         if isinstance(error, ConnectionNotFoundError):
-            active = self.state.active_connection
+            # The connection the call went through (a Slack one from the explorer), else the
+            # active one.
+            known = error.connection_id
+            failed = self.state.connection(known) if known else self.state.active_connection
+            connector = error.connector or (failed.connector_id if failed else "notion")
 
             def chosen(choice: str | None) -> None:
                 if choice == "reconnect":
                     self.action_connections()
-                    self.action_connect()
+                    self.action_connect(connector)
                 elif choice == "connections":
                     self.action_connections()
 
             self.push_screen(
                 RevokedConnectionModal(
-                    error.sentence,
-                    error.remedy,
-                    active.name if active else None,
-                    active.connector_id if active else "notion",
+                    error.sentence, error.remedy, failed.name if failed else None, connector
                 ),
                 chosen,
             )

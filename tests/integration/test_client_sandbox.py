@@ -288,7 +288,23 @@ async def test_unknown_connection(client: AlloyClient) -> None:
     notion = NotionAPI(client, "ffffffffffffffffffffffff")
     with pytest.raises(ConnectionNotFoundError) as caught:
         await notion.search()
-    assert "Reconnect" in caught.value.remedy
+    assert "Reconnect Notion (alloy-tui connect notion)" in caught.value.remedy
+    assert caught.value.connection_id == "ffffffffffffffffffffffff"
+    assert caught.value.connector == "notion"
+
+
+async def test_an_unknown_slack_connection_says_reconnect_slack(client: AlloyClient) -> None:
+    """The error names the connection the call went through and its own service, not the
+    active Notion one."""
+    with pytest.raises(ConnectionNotFoundError) as caught:
+        await client.execute(
+            "slack", "auth_test", connection_id="eeeeeeeeeeeeeeeeeeeeeeee", kind=ActionKind.READ
+        )
+    error = caught.value
+    assert error.connection_id == "eeeeeeeeeeeeeeeeeeeeeeee"
+    assert error.connector == "slack"
+    assert "Reconnect Slack (alloy-tui connect slack)" in error.remedy
+    assert "Notion" not in error.remedy
 
 
 async def test_missing_page_says_share_it(notion: NotionAPI) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from textual.command import CommandList, CommandPalette
@@ -12,11 +13,13 @@ from alloy_tui.sandbox.defaults import SEED_CONNECTION_ID
 from alloy_tui.sandbox.server import SandboxServer
 from alloy_tui.state import NoActiveConnectionError
 from alloy_tui.tui.modals.confirm import ConfirmModal
+from alloy_tui.tui.modals.connect import ConnectModal
 from alloy_tui.tui.modals.error import ErrorModal, RevokedConnectionModal
 from alloy_tui.tui.modals.help import HelpModal
 from alloy_tui.tui.screens.connections import ConnectionsScreen
 from alloy_tui.tui.screens.search import SearchScreen
 from tests.tui.conftest import SIZE, build_app, settle, wait_until
+from tests.tui.slack_helpers import slack_connection
 
 
 def _palette_options(app: Any) -> int:
@@ -135,6 +138,32 @@ async def test_revoked_connection_offers_to_reconnect(sandbox: SandboxServer) ->
         await pilot.press("p")  # pick another: back to the connections
         await wait_until(pilot, lambda: isinstance(app.screen, ConnectionsScreen))
         assert len(app.screen_stack) == 1
+
+
+async def test_a_failed_slack_call_names_the_slack_connection(
+    sandbox_factory: Callable[..., SandboxServer],
+) -> None:
+    """Alloy not knowing a Slack connection (a call from the action explorer) names that
+    connection and offers to reconnect Slack, not the active Notion connection."""
+    server = sandbox_factory(rate_limit=False, auto_consent=True)
+    slack = slack_connection(server)
+    app = build_app(server)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        error = ConnectionNotFoundError()
+        error.about(slack, "slack")
+        app.report_error(error, where="Action explorer")
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, RevokedConnectionModal)
+        named = app.state.connection(slack)
+        assert named is not None and modal.connection_name == named.name
+        assert modal.service == "Slack"
+        assert "alloy-tui connect slack" in modal.remedy
+        await pilot.press("c")  # reconnect: Slack's OAuth flow, not Notion's
+        await wait_until(pilot, lambda: isinstance(app.screen, ConnectModal))
+        assert isinstance(app.screen, ConnectModal)
+        assert app.screen.connector == "slack"
 
 
 async def test_unknown_errors_are_a_modal_without_the_api_key(sandbox: SandboxServer) -> None:
