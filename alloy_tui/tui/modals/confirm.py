@@ -10,7 +10,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.dom import DOMNode
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
+
+from alloy_tui.tui.widgets.footer import AppFooter
 
 
 def _relabel(node: DOMNode, action: str, description: str) -> None:
@@ -65,7 +67,7 @@ class ConfirmModal(ModalScreen[bool]):
                     id="confirm",
                     variant="error" if self.danger else "primary",
                 )
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         # The safe choice has the focus for a dangerous action, the action itself otherwise.
@@ -114,7 +116,7 @@ class PromptModal(ModalScreen[str | None]):
             with Horizontal(id="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button(self.confirm_label, id="confirm", variant="primary")
-        yield Footer()
+        yield AppFooter()
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#confirm")

@@ -12,9 +12,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Label, Static
+from textual.widgets import Button, Label, Static
 
 from alloy_tui.editing import Conflict
+from alloy_tui.tui.widgets.footer import AppFooter
 
 ConflictChoice = Literal["overwrite", "reload", "new_page"]
 
@@ -114,7 +115,7 @@ class ConflictModal(ModalScreen[ConflictChoice | None]):
                 yield Button("Reload", id="reload")
                 yield Button("Save as new page", id="new_page", variant="primary")
                 yield Button("Overwrite", id="overwrite", variant="error")
-        yield Footer()  # the dialog's own keys, over the page's
+        yield AppFooter()  # the dialog's own keys, over the page's
 
     def on_mount(self) -> None:
         # The safe, lossless choice has the focus.

@@ -16,13 +16,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import Button, Footer, Label, Static
+from textual.widgets import Button, Label, Static
 
 from alloy_tui.alloy.connect import ConnectEvent, browser_available
 from alloy_tui.alloy.sandbox_admin import SandboxApprovalError
 from alloy_tui.state import CONNECTABLE
 from alloy_tui.tui.app import AlloyApp
 from alloy_tui.tui.messages import ConnectFinished, ConnectProgress, ConnectUpdate
+from alloy_tui.tui.widgets.footer import AppFooter
 
 
 class ConnectModal(ModalScreen[bool]):
@@ -116,7 +117,7 @@ this attempt knows. The new connection then becomes the active one.
                 if self.sandbox:
                     yield Button("Approve in sandbox", id="approve", disabled=True)
                 yield Button("Open browser", id="open", variant="primary", disabled=True)
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         if self.sandbox:

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Label, OptionList, Static
+from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from alloy_tui.drafts import Draft, DraftStore, DraftWriteError
@@ -21,6 +21,7 @@ from alloy_tui.notion.models import relative_time
 from alloy_tui.notion.values import display
 from alloy_tui.tui.modals.confirm import ConfirmModal
 from alloy_tui.tui.modals.conflict import diff_text, unified_diff
+from alloy_tui.tui.widgets.footer import AppFooter
 
 if TYPE_CHECKING:
     from alloy_tui.tui.app import AlloyApp
@@ -76,7 +77,7 @@ class DraftCompareModal(ModalScreen[None]):
                 yield Static(compare_text(self.draft), id="draft-diff")
             with Horizontal(id="dialog-buttons"):
                 yield Button("Close", id="close", variant="primary")
-        yield Footer()  # the dialog's own keys, over the page's
+        yield AppFooter()  # the dialog's own keys, over the page's
 
     def on_mount(self) -> None:
         self.query_one("#draft-compare").focus()
@@ -124,7 +125,7 @@ class DraftsModal(ModalScreen[Draft | None]):
                 yield Button("Compare", id="compare")
                 yield Button("Later", id="later")
                 yield Button("Open", id="open", variant="primary")
-        yield Footer()
+        yield AppFooter()
 
     def _options(self) -> list[Option]:
         options = []

@@ -9,9 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Label, Static
+from textual.widgets import Button, Label, Static
 
 from alloy_tui.state import CONNECTABLE
+from alloy_tui.tui.widgets.footer import AppFooter
 
 RevokedChoice = Literal["reconnect", "connections", "dismiss"]
 NOTION: Final = "notion"
@@ -40,7 +41,7 @@ class ErrorModal(ModalScreen[None]):
                 yield Static(self.remedy, id="dialog-remedy", markup=False)
             with Horizontal(id="dialog-buttons"):
                 yield Button("Close", id="close", variant="primary")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one("#close", Button).focus()
@@ -98,7 +99,7 @@ The connection no longer reaches its service: it was revoked there or deleted in
                 yield Button("Close", id="dismiss")
                 yield Button("Pick another", id="connections")
                 yield Button("Reconnect", id="reconnect", variant="primary")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one("#reconnect", Button).focus()

@@ -15,13 +15,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
 from alloy_tui.alloy.errors import AlloyError
 from alloy_tui.notion.filters import CONDITIONS, TIMESTAMP_FILTERS, conditions_for, operand_for
 from alloy_tui.notion.ids import normalize_id
 from alloy_tui.notion.models import PropertySchema
 from alloy_tui.tui.modals.picker import PickerModal, PickItem, search_related
+from alloy_tui.tui.widgets.footer import AppFooter
 from alloy_tui.tui.widgets.properties import user_choices
 
 Combinator = Literal["and", "or"]
@@ -445,7 +446,7 @@ under the rows, and the filter is not applied until it is fixed.
                 yield Button("Clear", id="clear")
                 yield Button("Cancel", id="cancel")
                 yield Button("Apply", id="confirm", variant="primary")
-        yield Footer()
+        yield AppFooter()
 
     async def on_mount(self) -> None:
         if not self.current.conditions:

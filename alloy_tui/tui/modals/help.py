@@ -15,7 +15,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Label, Markdown, Static
+from textual.widgets import Button, Label, Markdown, Static
+
+from alloy_tui.tui.widgets.footer import AppFooter
 
 EVERYWHERE = "Everywhere"
 """The title of the app-wide keys' group (listed once, last)."""
@@ -134,7 +136,7 @@ class HelpModal(ModalScreen[None]):
                 yield Static(keys_table(group), id=f"help-keys-{index}", classes="help-keys")
             with Horizontal(id="dialog-buttons"):
                 yield Button("Close", id="close", variant="primary")
-        yield Footer()
+        yield AppFooter()
 
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:

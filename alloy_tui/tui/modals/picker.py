@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import Button, Footer, Input, Label, OptionList, SelectionList, Static
+from textual.widgets import Button, Input, Label, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
@@ -26,6 +26,7 @@ from alloy_tui.notion.models import (
     object_icon,
     object_title,
 )
+from alloy_tui.tui.widgets.footer import AppFooter
 
 if TYPE_CHECKING:
     from alloy_tui.alloy.notion_api import NotionAPI
@@ -104,7 +105,7 @@ type.
                 yield Button("Cancel", id="cancel")
                 if self.multiple:
                     yield Button("Done", id="confirm", variant="primary")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one("#picker-query", Input).focus()

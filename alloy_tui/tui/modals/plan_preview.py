@@ -10,9 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Label, Static
+from textual.widgets import Button, Label, Static
 
 from alloy_tui.notion.bodyplan import AppendAfter, BodyPlan, DeleteBlock, UpdateBlock, count_blocks
+from alloy_tui.tui.widgets.footer import AppFooter
 
 
 def plan_counts(plan: BodyPlan) -> tuple[int, int, int]:
@@ -78,7 +79,7 @@ class PlanPreviewModal(ModalScreen[bool]):
             with Horizontal(id="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Apply", id="confirm", variant="primary")
-        yield Footer()  # the dialog's own keys, over the page's
+        yield AppFooter()  # the dialog's own keys, over the page's
 
     def on_mount(self) -> None:
         self.query_one("#confirm", Button).focus()

@@ -9,9 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Label, Static
+from textual.widgets import Button, Label, Static
 
 from alloy_tui.alloy.actions import REPLAY_KEYS, InputProblem, Replay, parse_replay
+from alloy_tui.tui.widgets.footer import AppFooter
 from alloy_tui.tui.widgets.json_editor import JsonEditor
 
 
@@ -55,7 +56,7 @@ class ReplayModal(ModalScreen[dict[str, Any] | None]):
             with Horizontal(id="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Send  ctrl+r", id="confirm", variant="primary")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one(JsonEditor).focus_text()

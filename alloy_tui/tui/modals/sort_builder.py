@@ -11,10 +11,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Label, Select, Static
+from textual.widgets import Button, Label, Select, Static
 
 from alloy_tui.notion.filters import SORT_DIRECTIONS, TIMESTAMP_FILTERS
 from alloy_tui.notion.models import PropertySchema
+from alloy_tui.tui.widgets.footer import AppFooter
 
 TIMESTAMP_PREFIX = "timestamp:"
 
@@ -113,7 +114,7 @@ The first row decides the order; each next one breaks the ties left by those abo
                 yield Button("Clear", id="clear")
                 yield Button("Cancel", id="cancel")
                 yield Button("Apply", id="confirm", variant="primary")
-        yield Footer()
+        yield AppFooter()
 
     async def on_mount(self) -> None:
         if not self.current:
