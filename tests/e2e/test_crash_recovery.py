@@ -57,7 +57,7 @@ def _wait_for_file(folder: Path, timeout: float = 20) -> Path:
 def test_kill_9_while_typing_then_the_draft_comes_back(
     term: Tmux, isolated_dirs: dict[str, Path]
 ) -> None:
-    term.wait_for(lambda s: "Acme Sandbox" in s, "the seed connection")
+    term.wait_for(lambda s: "Acme Sandbox" in s and "●" in s, "the seed connection listed")
     term.keys("s")
     term.wait_for(lambda s: "results" in s and "Last edited" in s, "the search results")
     term.type("revamp")

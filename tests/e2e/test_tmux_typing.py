@@ -14,7 +14,7 @@ TYPED = " and some words typed into the title, one key at a time, past the field
 
 
 def test_typing_into_the_title_paints_what_a_full_repaint_draws(tmux: Tmux) -> None:  # noqa: F811
-    tmux.wait_for(lambda s: "Acme Sandbox" in s, "the seed connection")
+    tmux.wait_for(lambda s: "Acme Sandbox" in s and "●" in s, "the seed connection listed")
     tmux.keys("s")
     tmux.wait_for(lambda s: "results" in s and "Last edited" in s, "the search results")
     tmux.type("revamp")
