@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Label, OptionList, Select
 
@@ -264,6 +265,37 @@ async def test_status_bar_spinner_and_rate_limit_countdown(sandbox: SandboxServe
         await pilot.pause()
         assert str(activity.render()) == "last 12 ms"
         assert str(app.screen.query_one("#status-wait", Label).render()) == ""
+
+
+async def test_a_request_updates_only_the_activity(
+    sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request's start and end change the activity alone: the environment, user and
+    connection labels are not updated again (each update lays the bar out again); a changed
+    connection still is."""
+    app = build_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        updated: list[str] = []
+        original = Label.update
+
+        def update(label: Label, *args: Any, **kwargs: Any) -> None:
+            updated.append(label.id or "")
+            original(label, *args, **kwargs)
+
+        monkeypatch.setattr(Label, "update", update)
+        app.update_status(in_flight=1)
+        app.update_status(in_flight=0, last_latency_ms=7.0)
+        await pilot.pause()
+        assert "status-env" not in updated and "status-user" not in updated
+        assert "status-connection" not in updated
+        assert updated.count("status-activity") >= 2
+        assert str(app.screen.query_one("#status-activity", Label).render()) == "last 7 ms"
+        app.update_status(connection="Other workspace")
+        await pilot.pause()
+        assert "status-connection" in updated
+        shown = str(app.screen.query_one("#status-connection", Label).render())
+        assert shown == "Other workspace"
 
 
 def test_wait_text() -> None:

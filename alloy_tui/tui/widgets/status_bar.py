@@ -75,6 +75,9 @@ class StatusBar(Horizontal):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._info = StatusInfo()
+        self._shown: StatusInfo | None = None
+        """What the labels show now (None before the first `show`)."""
+        self._activity_shown = Text()
         self._ticker: Timer | None = None
         self._spinner: Timer | None = None
         self._frame = 0
@@ -106,17 +109,33 @@ class StatusBar(Horizontal):
         self._spinner = self.set_interval(SPINNER_SECONDS, self._spin, pause=True)
 
     def show(self, info: StatusInfo) -> None:
-        self._info = info
-        env = self.query_one("#status-env", Label)
-        env.update(info.environment)
-        env.set_class(info.sandbox, "-sandbox")
-        self.query_one("#status-user", Label).update(f"user {info.user}" if info.user else "")
-        connection = self.query_one("#status-connection", Label)
-        name = info.connection or "no connection"
-        connection.update(f"{name} · {info.connection_note}" if info.connection_note else name)
-        connection.set_class(not info.connection, "-none")
+        # Every request's start and end publishes a new StatusInfo: only the labels whose text
+        # changed are updated (each update lays the bar out again).
+        before = self._shown
+        self._info = self._shown = info
+        if before is None or (before.environment, before.sandbox) != (
+            info.environment,
+            info.sandbox,
+        ):
+            env = self.query_one("#status-env", Label)
+            env.update(info.environment)
+            env.set_class(info.sandbox, "-sandbox")
+        if before is None or before.user != info.user:
+            self.query_one("#status-user", Label).update(f"user {info.user}" if info.user else "")
+        if before is None or (before.connection, before.connection_note) != (
+            info.connection,
+            info.connection_note,
+        ):
+            connection = self.query_one("#status-connection", Label)
+            name = info.connection or "no connection"
+            note = info.connection_note
+            connection.update(f"{name} · {note}" if note else name)
+            connection.set_class(not info.connection, "-none")
         activity = self.query_one("#status-activity", Label)
-        activity.update(self._activity(info))
+        text = self._activity(info)
+        if before is None or text != self._activity_shown:
+            self._activity_shown = text
+            activity.update(text)
         # The theme's readable error colour (app.tcss contrast), not Rich's fixed red.
         activity.set_class(info.last_failed and not info.in_flight, "-failed")
         self._tick()
@@ -134,7 +153,8 @@ class StatusBar(Horizontal):
 
     def _spin(self) -> None:
         self._frame = (self._frame + 1) % len(SPINNER)
-        self.query_one("#status-activity", Label).update(self._activity(self._info))
+        self._activity_shown = self._activity(self._info)
+        self.query_one("#status-activity", Label).update(self._activity_shown)
 
     def _activity(self, info: StatusInfo) -> Text:
         if info.in_flight:
