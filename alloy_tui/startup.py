@@ -5,8 +5,9 @@ thousands of objects that live as long as the process; while they are made, the 
 passes scan them again and again: about 20 ms of CPU for the imports, and another 12-16 ms
 (some 70 passes) from there to the first frame of the connections list (bench_tui_startup's
 child, with and without). So the launch holds the collector from before the UI imports until
-the list has been painted (`hold_gc` in the CLI, `release_gc` by the Connections screen, or
-after `RELEASE_AFTER` seconds whatever happens), then freezes what exists (later full passes
+the list has been painted (`hold_gc` at the entry point, alloy_tui/launch.py; `release_gc` by
+the Connections screen, by a shell command once its arguments are read, or `RELEASE_AFTER`
+seconds after the app starts whatever happens), then freezes what exists (later full passes
 skip it: cheaper for the whole session too) and collects normally from there on. The price:
 garbage cycles made during the launch are kept, not freed (the launch makes few)."""
 
