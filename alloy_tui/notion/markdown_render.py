@@ -147,13 +147,7 @@ def _list_item(
 def _nested(doc: _Doc, children: list[Block], pre: str, empty: str, pad: str) -> None:
     """A list item's children, indented; a blank line first unless they start a sublist
     (anything else right below the text would continue the item's paragraph)."""
-    first = children[0]
-    kind = first.get("type")
-    body = first.get(kind) if type(kind) is str else None
-    if type(body) is not dict or kind not in TEXT_TYPES or first.get(REFERENCE):
-        first = _canonical_block(first, _rich_text_as_given)
-        kind = first["type"]
-        body = first[kind]
+    _, kind, body, _ = _writable(children[0])
     if not (kind in _LIST_TYPES and _has_text(_rich_text_as_given(body.get("rich_text")))):
         doc.out.append(empty)
     write_blocks(doc, children, pre + pad, empty)
@@ -285,26 +279,33 @@ _CANONICAL_WRITERS: Final[dict[str, Writer]] = {
 """Block type -> writer, for canonical blocks; references are placeholders or links."""
 
 
+def _writable(block: Block) -> tuple[Block, str, dict[str, Any], Writer]:
+    """A block as it is written, its type, its body and its writer: a text block in the
+    response form as it is, anything else in its canonical form."""
+    kind = block.get("type")
+    body = block.get(kind) if type(kind) is str else None
+    if type(body) is dict and kind in TEXT_TYPES and not block.get(REFERENCE):
+        return block, kind, body, _TEXT_WRITERS[kind]
+    block = _canonical_block(block, _rich_text_as_given)
+    kind = block["type"]
+    body = block[kind]
+    if block.get(REFERENCE):
+        return (
+            block,
+            kind,
+            body,
+            write_object_link if kind in CHILD_OBJECT_TYPES else write_reference,
+        )
+    return block, kind, body, _CANONICAL_WRITERS[kind]
+
+
 def write_blocks(doc: _Doc, blocks: Sequence[Block], pre: str, empty: str) -> None:
     """Blocks (any form) as Markdown lines: a blank line between blocks, lists kept tight."""
     out = doc.out
     previous: str | None = None
     number = 0
-    writer: Writer
-    for block in blocks:
-        kind = block.get("type")
-        body = block.get(kind) if type(kind) is str else None
-        if type(body) is not dict or kind not in TEXT_TYPES or block.get(REFERENCE):
-            # Not a text block in the response form: its canonical form, written as such.
-            block = _canonical_block(block, _rich_text_as_given)
-            kind = block["type"]
-            body = block[kind]
-            if block.get(REFERENCE):
-                writer = write_object_link if kind in CHILD_OBJECT_TYPES else write_reference
-            else:
-                writer = _CANONICAL_WRITERS[kind]
-        else:
-            writer = _TEXT_WRITERS[kind]
+    for given in blocks:
+        block, kind, body, writer = _writable(given)
         if previous is not None and not (kind == previous and kind in _LIST_TYPES):
             out.append(empty)
         previous = kind
