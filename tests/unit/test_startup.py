@@ -60,35 +60,28 @@ def test_a_second_release_does_nothing() -> None:
     assert not gc.isenabled()
 
 
+def _collector_when_run(monkeypatch: pytest.MonkeyPatch, argv: list[str]) -> list[bool]:
+    """Launch `alloy-tui ARGV` with the collector held; whether it ran when the command did."""
+    from alloy_tui import cli
+
+    seen: list[bool] = []
+
+    def run(_parser: object, _ns: object) -> int:
+        seen.append(gc.isenabled())
+        return 0
+
+    monkeypatch.setattr(cli, "_run", run)
+    gc.enable()
+    hold_gc()
+    assert cli.main(argv) == 0
+    return seen
+
+
 def test_a_shell_command_runs_with_the_collector(monkeypatch: pytest.MonkeyPatch) -> None:
     """`alloy-tui search …` may stream 100,000 rows: the launch's hold ends once the arguments
     say it is a shell command, not the UI."""
-    from alloy_tui import cli
-
-    seen: list[bool] = []
-
-    def run(_parser: object, _ns: object) -> int:
-        seen.append(gc.isenabled())
-        return 0
-
-    monkeypatch.setattr(cli, "_run", run)
-    gc.enable()
-    hold_gc()
-    assert cli.main(["search", "roadmap"]) == 0
-    assert seen == [True]
+    assert _collector_when_run(monkeypatch, ["search", "roadmap"]) == [True]
 
 
 def test_the_ui_keeps_the_collector_held(monkeypatch: pytest.MonkeyPatch) -> None:
-    from alloy_tui import cli
-
-    seen: list[bool] = []
-
-    def run(_parser: object, _ns: object) -> int:
-        seen.append(gc.isenabled())
-        return 0
-
-    monkeypatch.setattr(cli, "_run", run)
-    gc.enable()
-    hold_gc()
-    assert cli.main(["--sandbox"]) == 0
-    assert seen == [False]
+    assert _collector_when_run(monkeypatch, ["--sandbox"]) == [False]
